@@ -1,0 +1,109 @@
+// Command server runs the workshop's mock video service.
+//
+//	go run ./server            # http://127.0.0.1:8000, the talk's latencies
+//	go run ./server -h         # flags and their environment variables
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/go-async-workshop/workshop/server/mockserver"
+)
+
+// Timeouts of the process.
+const (
+	shutdownTimeout    = 30 * time.Second
+	healthcheckTimeout = 3 * time.Second
+)
+
+func main() {
+	cfg := mockserver.DefaultConfig()
+	fs := flag.NewFlagSet("server", flag.ExitOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: %s [flags]\n\nRuns the workshop's mock video service. Every flag falls back to the environment variable shown after it.\n\n", fs.Name())
+		fs.PrintDefaults()
+	}
+	envErr := mockserver.BindFlags(fs, &cfg, os.LookupEnv)
+	healthcheck := fs.Bool("healthcheck", false, "check that a server answers GET /healthz at -addr, exit 0 if so, 1 if not (for container health checks)")
+	_ = fs.Parse(os.Args[1:]) // ExitOnError
+	if envErr != nil {
+		log.Fatal(envErr)
+	}
+	if *healthcheck {
+		if err := checkHealth(cfg.Addr); err != nil {
+			fmt.Fprintln(os.Stderr, "unhealthy:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(cfg); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// run serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+func run(cfg mockserver.Config) error {
+	srv, err := mockserver.New(cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Printf("video server on http://%s (latency scale %g, %d videos); docs at /docs; Ctrl+C stops it", ln.Addr(), cfg.LatencyScale, cfg.Videos)
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	stop() // a second signal kills the process
+	log.Print("shutting down: waiting for in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-served; err != nil {
+		return err
+	}
+	log.Print("stopped")
+	return nil
+}
+
+// checkHealth asks the server at addr for /healthz. A wildcard host such as
+// 0.0.0.0 is reached through the loopback address.
+func checkHealth(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	client := http.Client{Timeout: healthcheckTimeout}
+	resp, err := client.Get("http://" + net.JoinHostPort(host, port) + "/healthz")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return errors.New("GET /healthz: " + resp.Status)
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"net"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/go-async-workshop/workshop/server/mockserver"
+	"github.com/go-async-workshop/workshop/server/servertest"
+)
+
+func TestCheckHealth(t *testing.T) {
+	cfg := mockserver.DefaultConfig()
+	cfg.LatencyScale = 0
+	srv := servertest.Start(t, cfg)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	for _, addr := range []string{"127.0.0.1:" + port, "0.0.0.0:" + port, ":" + port} {
+		if err := checkHealth(addr); err != nil {
+			t.Errorf("checkHealth(%q) = %v, want healthy", addr, err)
+		}
+	}
+	// A port where nothing listens.
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	closed := ln.Addr().String()
+	ln.Close()
+	if err := checkHealth(closed); err == nil {
+		t.Errorf("checkHealth(%q) = nil, want an error", closed)
+	}
+	if err := checkHealth("no-port"); err == nil {
+		t.Error("checkHealth without a port succeeded")
+	}
+}
+
+// TestComposeFile loads docker-compose.yml with the compose-spec loader and
+// checks what the workshop relies on.
+func TestComposeFile(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	project, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
+		WorkingDir:  root,
+		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(root, "docker-compose.yml")}},
+		Environment: types.Mapping{},
+	}, func(o *loader.Options) { o.SetProjectName("workshop-test", true) })
+	if err != nil {
+		t.Fatalf("loading docker-compose.yml: %v", err)
+	}
+
+	server, ok := project.Services["server"]
+	if !ok {
+		t.Fatal(`no service "server"`)
+	}
+	if !slices.ContainsFunc(server.Ports, func(p types.ServicePortConfig) bool { return p.Target == 8000 && p.Published == "8000" }) {
+		t.Errorf("server publishes %+v, want 8000:8000", server.Ports)
+	}
+	if server.HealthCheck == nil || server.HealthCheck.Disable || len(server.HealthCheck.Test) == 0 {
+		t.Errorf("server health check %+v, want one", server.HealthCheck)
+	} else if !slices.Contains(server.HealthCheck.Test, "-healthcheck") {
+		t.Errorf("server health check %v, want the binary's -healthcheck mode", server.HealthCheck.Test)
+	}
+	if server.Build == nil || server.Build.Dockerfile != "server/Dockerfile" {
+		t.Errorf("server build %+v, want server/Dockerfile", server.Build)
+	}
+	if a := server.Environment[mockserver.EnvAddr]; a == nil || *a != "0.0.0.0:8000" {
+		t.Errorf("server %s = %v, want 0.0.0.0:8000", mockserver.EnvAddr, a)
+	}
+
+	lab, ok := project.Services["lab"]
+	if !ok {
+		t.Fatal(`no service "lab"`)
+	}
+	image, tag, _ := strings.Cut(lab.Image, ":")
+	if image != "janpfeifer/gonb_jupyterlab" || tag == "" || tag == "latest" {
+		t.Errorf("lab image %q, want janpfeifer/gonb_jupyterlab with a pinned tag", lab.Image)
+	}
+	if tag != "v0.11.4" {
+		t.Errorf("lab image tag %q, want v0.11.4 (the gonb version in go.mod)", tag)
+	}
+	if !slices.ContainsFunc(lab.Volumes, func(v types.ServiceVolumeConfig) bool { return v.Type == "bind" && v.Source == root }) {
+		t.Errorf("lab volumes %+v, want the repository %s mounted", lab.Volumes, root)
+	}
+	if u := lab.Environment["VIDEO_API_URL"]; u == nil || *u != "http://server:8000" {
+		t.Errorf("lab VIDEO_API_URL = %v, want http://server:8000", u)
+	}
+	if d, ok := lab.DependsOn["server"]; !ok || d.Condition != types.ServiceConditionHealthy {
+		t.Errorf("lab depends_on %+v, want server with condition service_healthy", lab.DependsOn)
+	}
+}

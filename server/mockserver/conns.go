@@ -1,0 +1,76 @@
+package mockserver
+
+import (
+	"context"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
+)
+
+// shutdownPoll is how often Shutdown looks for connections it may close.
+const shutdownPoll = 20 * time.Millisecond
+
+// connTracker knows which open connections are serving a request. fasthttp
+// closes idle keep-alive connections on shutdown, but a connection that was
+// opened and never used counts as active and would hold the shutdown up
+// until its read timed out; connTracker lets Shutdown close those.
+type connTracker struct {
+	mu    sync.Mutex
+	conns map[net.Conn]bool // open connection -> a request is being served
+}
+
+// state follows fasthttp's connection states.
+func (t *connTracker) state(c net.Conn, st fasthttp.ConnState) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch st {
+	case fasthttp.StateNew, fasthttp.StateIdle:
+		t.conns[c] = false // the response, if any, has been written
+	case fasthttp.StateClosed, fasthttp.StateHijacked:
+		delete(t.conns, c)
+	}
+}
+
+// middleware marks the request's connection busy until its response is written.
+func (t *connTracker) middleware(c *fiber.Ctx) error {
+	if conn := c.Context().Conn(); conn != nil {
+		t.mu.Lock()
+		if _, open := t.conns[conn]; open {
+			t.conns[conn] = true
+		}
+		t.mu.Unlock()
+	}
+	return c.Next()
+}
+
+// closeUnused closes the connections that serve no request.
+func (t *connTracker) closeUnused() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for c, busy := range t.conns {
+		if !busy {
+			_ = c.Close()
+		}
+	}
+}
+
+// Shutdown stops accepting connections, lets in-flight requests finish and
+// closes connections as they fall idle. It returns when all are closed, or
+// with ctx's error when ctx ends first.
+func (s *Server) Shutdown(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() { done <- s.app.ShutdownWithContext(ctx) }()
+	tick := time.NewTicker(shutdownPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-tick.C:
+			s.conns.closeUnused()
+		}
+	}
+}

@@ -1,0 +1,48 @@
+// Package servertest runs the real mock server on a loopback port for tests.
+package servertest
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/go-async-workshop/workshop/server/mockserver"
+)
+
+// ShutdownTimeout bounds how long Cleanup waits for in-flight requests.
+const ShutdownTimeout = 10 * time.Second
+
+// Server is a running mock server.
+type Server struct {
+	URL    string             // base URL, "http://127.0.0.1:PORT"
+	Server *mockserver.Server // the server itself
+}
+
+// Start runs the real server on 127.0.0.1:0 and stops it in tb.Cleanup.
+// cfg.Addr is ignored. Start fails tb if the server cannot start.
+func Start(tb testing.TB, cfg mockserver.Config) *Server {
+	tb.Helper()
+	cfg.Addr = "127.0.0.1:0"
+	srv, err := mockserver.New(cfg)
+	if err != nil {
+		tb.Fatalf("servertest: %v", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		tb.Fatalf("servertest: listen: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			tb.Errorf("servertest: shutdown: %v", err)
+		}
+		if err := <-done; err != nil {
+			tb.Errorf("servertest: serve: %v", err)
+		}
+	})
+	return &Server{URL: "http://" + ln.Addr().String(), Server: srv}
+}
