@@ -1,6 +1,6 @@
 module github.com/go-async-workshop/workshop/tools
 
-go 1.26.8
+go 1.26.0
 
 tool (
 	github.com/janpfeifer/gonb
