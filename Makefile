@@ -1,0 +1,54 @@
+# The workshop's commands. Everything installs inside this repository
+# (.venv/, .bin/, .jupyter/); see scripts/setup.sh.
+#
+#   make lab          install what is missing, start the video server and JupyterLab
+#   make test         install what is missing, then vet and run every test
+#                     (Go tests, every notebook in Jupyter, the browser check)
+#   make test-short   the fast unit layer only (no Jupyter, no browser)
+#   make server       run the mock video server in the foreground
+#   make bench        print the server load and content-warnings benchmarks
+#   make notebooks    re-run every notebook and save its outputs into notebooks/
+#   make clean        remove .venv/, .bin/, .jupyter/, .logs/ and artifacts/
+
+SHELL := bash
+ROOT := $(CURDIR)
+
+# The same environment scripts/env.sh sets, for the targets below.
+export PATH := $(ROOT)/.venv/bin:$(ROOT)/.bin:$(PATH)
+export JUPYTER_DATA_DIR := $(ROOT)/.jupyter
+export JUPYTER_CONFIG_DIR := $(ROOT)/.jupyter/config
+
+.PHONY: setup lab test test-short server bench notebooks clean
+
+setup:
+	@scripts/setup.sh
+
+lab: setup
+	@scripts/lab.sh
+
+# go test -json feeds scripts/testsummary, which prints what plain go test
+# would (package lines, failures in full) plus a closing line of counts.
+test: setup .bin/testsummary
+	go vet ./...
+	set -o pipefail; go test -race -timeout 45m -json ./... | .bin/testsummary
+
+test-short: .bin/testsummary
+	set -o pipefail; go test -short -race -json ./... | .bin/testsummary
+
+.bin/testsummary: scripts/testsummary/main.go
+	@mkdir -p .bin && go build -o $@ ./scripts/testsummary
+
+server:
+	go run ./server
+
+# The server under 1000 connections, then the content-warnings app
+# (sync vs final) at the workshop's latency; both print their figures.
+bench:
+	go test -run '^$$' -bench BenchmarkLoad -benchtime 1x ./server/mockserver
+	go run ./snippets/cmd/cwbench
+
+notebooks: setup
+	go test ./notebooks -run TestNotebooks -timeout 90m -args -update
+
+clean:
+	rm -rf .venv .bin .jupyter .logs artifacts

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Starts the workshop: the mock video server in the background (unless one
+# already answers at $VIDEO_API_URL), then JupyterLab on notebooks/. When
+# JupyterLab exits (Ctrl+C twice) the server this script started is stopped;
+# a server it found running is left alone. Run `make setup` first (make lab does).
+set -euo pipefail
+# shellcheck source=scripts/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$ROOT"
+
+[[ -x .venv/bin/jupyter && -x .bin/gonb ]] || die "the workshop is not installed yet: run 'make setup' (or 'make lab')"
+
+# host:port of the server, from VIDEO_API_URL (e.g. http://127.0.0.1:8000).
+addr="${VIDEO_API_URL#*://}"
+addr="${addr%%/*}"
+[[ "$addr" == *:* ]] || addr="$addr:80"
+host="${addr%:*}"
+
+step "building the video server"
+go build -o .bin/workshop-server ./server
+
+# A server that answers /healthz is reused, whoever started it.
+server_pid=""
+stop_server() {
+	if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+		step "stopping the video server (pid $server_pid)"
+		kill "$server_pid" 2>/dev/null || true
+		wait "$server_pid" 2>/dev/null || true
+	fi
+}
+trap stop_server EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if .bin/workshop-server -healthcheck -addr "$addr" >/dev/null 2>&1; then
+	step "video server already running at $VIDEO_API_URL: using it"
+elif [[ "$host" != 127.0.0.1 && "$host" != localhost ]]; then
+	die "no video server answers at $VIDEO_API_URL, and it is not on this machine, so it cannot be started here. Check the address, or unset VIDEO_API_URL to run one locally."
+else
+	mkdir -p .logs
+	log_start=$(($(wc -c <.logs/server.log 2>/dev/null || echo 0) + 1)) # to show only this run's lines
+	step "starting the video server at $VIDEO_API_URL (log: .logs/server.log)"
+	# set -m gives the server its own process group, so the Ctrl+C meant for
+	# JupyterLab (which first asks for confirmation) does not stop it; the
+	# EXIT trap does, once JupyterLab has exited.
+	set -m
+	.bin/workshop-server -addr "$addr" >>.logs/server.log 2>&1 &
+	server_pid=$!
+	set +m
+	# Wait up to 10 s for it to answer; stop early if it exits.
+	for _ in $(seq 50); do
+		if .bin/workshop-server -healthcheck -addr "$addr" >/dev/null 2>&1; then break; fi
+		if ! kill -0 "$server_pid" 2>/dev/null; then
+			server_pid=""
+			tail -c +"$log_start" .logs/server.log | tail -n 5 >&2
+			if tail -c +"$log_start" .logs/server.log | grep -q "address already in use"; then
+				die "port ${addr##*:} is taken by a program that is not the video server. Stop it, or run the server on another port: make lab VIDEO_API_URL=http://127.0.0.1:8001"
+			fi
+			die "the video server exited at start (see .logs/server.log)"
+		fi
+		sleep 0.2
+	done
+	.bin/workshop-server -healthcheck -addr "$addr" >/dev/null 2>&1 ||
+		die "the video server did not answer at $VIDEO_API_URL within 10 s (see .logs/server.log)"
+fi
+
+# JupyterLab moves to the next free port by itself when this one is taken.
+port="${JUPYTER_PORT:-8888}"
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+	step "port $port is in use (another JupyterLab?): JupyterLab will pick the next free port; use the URL it prints"
+fi
+step "starting JupyterLab on notebooks/ - open the http://127.0.0.1:...?token=... URL printed below; Ctrl+C twice stops it"
+args=(--ServerApp.root_dir="$ROOT/notebooks" --ServerApp.ip=127.0.0.1 --ServerApp.port="$port")
+[[ "$(id -u)" -ne 0 ]] || args+=(--allow-root) # e.g. inside a container
+status=0
+jupyter lab "${args[@]}" || status=$?
+exit "$status"
