@@ -40,18 +40,19 @@ type summary struct {
 	unbuilt                 int    // packages that did not compile
 }
 
-// line renders the closing line.
+// line renders the closing lines: what ran of the layers that matter, then
+// the count alone on the last line, in the plain "N passed, N failed" form
+// that CI systems read.
 func (s summary) line() string {
 	browser := s.browser
 	if browser == "" {
 		browser = "not run"
 	}
-	line := fmt.Sprintf("tests: %d passed, %d failed, %d skipped | notebooks executed: %d (%d passed) | browser check: %s",
-		s.passed, s.failed, s.skipped, s.notebooks, s.notebooksOK, browser)
+	layers := fmt.Sprintf("notebooks executed: %d (%d passed) | browser check: %s", s.notebooks, s.notebooksOK, browser)
 	if s.unbuilt > 0 {
-		line += fmt.Sprintf(" | packages that did not build: %d", s.unbuilt)
+		layers += fmt.Sprintf(" | packages that did not build: %d", s.unbuilt)
 	}
-	return line
+	return fmt.Sprintf("%s\ntests: %d passed, %d failed, %d skipped", layers, s.passed, s.failed, s.skipped)
 }
 
 // ok reports whether nothing failed.

@@ -24,7 +24,7 @@ func TestRun(t *testing.T) {
 				`{"Action":"pass","Package":"p"}`,
 			},
 			wantOut:  "ok  \tp\t0.1s\n",
-			wantLine: "tests: 1 passed, 0 failed, 0 skipped | notebooks executed: 0 (0 passed) | browser check: not run",
+			wantLine: "notebooks executed: 0 (0 passed) | browser check: not run\ntests: 1 passed, 0 failed, 0 skipped",
 			wantOK:   true,
 		},
 		{
@@ -37,7 +37,7 @@ func TestRun(t *testing.T) {
 				`{"Action":"fail","Package":"p"}`,
 			},
 			wantOut:  "    b_test.go:9: boom\n--- FAIL: TestB (0.00s)\nFAIL\tp\t0.1s\n",
-			wantLine: "tests: 0 passed, 1 failed, 0 skipped | notebooks executed: 0 (0 passed) | browser check: not run",
+			wantLine: "notebooks executed: 0 (0 passed) | browser check: not run\ntests: 0 passed, 1 failed, 0 skipped",
 		},
 		{
 			name: "notebooks and browser check are counted",
@@ -48,7 +48,7 @@ func TestRun(t *testing.T) {
 				`{"Action":"fail","Package":"n","Test":"TestNotebooks"}`,
 				`{"Action":"pass","Package":"b","Test":"TestNotebookRunsInBrowser"}`,
 			},
-			wantLine: "tests: 3 passed, 2 failed, 0 skipped | notebooks executed: 2 (1 passed) | browser check: passed",
+			wantLine: "notebooks executed: 2 (1 passed) | browser check: passed\ntests: 3 passed, 2 failed, 0 skipped",
 		},
 		{
 			name: "skips in -short",
@@ -56,7 +56,7 @@ func TestRun(t *testing.T) {
 				`{"Action":"skip","Package":"n","Test":"TestNotebooks"}`,
 				`{"Action":"skip","Package":"b","Test":"TestNotebookRunsInBrowser"}`,
 			},
-			wantLine: "tests: 0 passed, 0 failed, 2 skipped | notebooks executed: 0 (0 passed) | browser check: skipped",
+			wantLine: "notebooks executed: 0 (0 passed) | browser check: skipped\ntests: 0 passed, 0 failed, 2 skipped",
 			wantOK:   true,
 		},
 		{
@@ -69,7 +69,7 @@ func TestRun(t *testing.T) {
 				`{"Action":"fail","Package":"p"}`,
 			},
 			wantOut:  "go: downloading example.com/m v1.0.0\n./a.go:3:1: syntax error\nFAIL\tp [build failed]\n",
-			wantLine: "tests: 0 passed, 0 failed, 0 skipped | notebooks executed: 0 (0 passed) | browser check: not run | packages that did not build: 1",
+			wantLine: "notebooks executed: 0 (0 passed) | browser check: not run | packages that did not build: 1\ntests: 0 passed, 0 failed, 0 skipped",
 		},
 	}
 	for _, tt := range tests {
