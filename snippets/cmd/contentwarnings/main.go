@@ -1,0 +1,121 @@
+// Command contentwarnings runs the content-warnings app against the mock
+// server in one of its three versions and ends with a one-line summary.
+//
+//	go run ./snippets/cmd/contentwarnings -mode sync|attempt|final [-n 100] [-model-work 10] [-log=false] [-svg out.svg]
+//
+// By default it prints the live, coloured timeline log (one column per kind
+// of work); with -log=false it shows a progress bar instead. The final
+// version's result is verified by re-reading every video.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	cw "github.com/go-async-workshop/workshop/snippets/contentwarnings"
+	"github.com/go-async-workshop/workshop/snippets/timeline"
+	"github.com/go-async-workshop/workshop/snippets/videoapi"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h: the usage is printed
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+// pipelines maps each -mode to its version of the app.
+var pipelines = map[string]func(context.Context, cw.Options) (cw.Result, error){
+	"sync":    cw.Sync,
+	"attempt": cw.Attempt,
+	"final":   cw.Final,
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("contentwarnings", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	mode := fs.String("mode", "final", "version of the app: sync, attempt or final")
+	n := fs.Int("n", cw.VideosFromEnv(), "number of videos ($"+cw.EnvVideos+")")
+	api := fs.String("api", videoapi.BaseURL(), "base URL of the server ($"+videoapi.EnvBaseURL+")")
+	work := fs.Int("model-work", cw.ModelWorkFromEnv(), "SHA-512 passes over 100 MB per video ($"+cw.EnvModelWork+")")
+	live := fs.Bool("log", true, "print the live timeline log; false shows a progress bar")
+	color := fs.Bool("color", true, "colour the log with ANSI escapes")
+	svg := fs.String("svg", "", "also write the timeline as an SVG Gantt chart to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	pipeline, ok := pipelines[*mode]
+	switch {
+	case !ok:
+		return fmt.Errorf("-mode %q: want sync, attempt or final", *mode)
+	case *n < 1:
+		return fmt.Errorf("-n %d: want at least 1 video", *n)
+	case *work < 0:
+		return fmt.Errorf("-model-work %d: want 0 or more", *work)
+	}
+
+	client := videoapi.New(*api)
+	defer client.CloseIdleConnections()
+	if err := client.Healthy(ctx); err != nil {
+		return err
+	}
+	if err := client.ResetStats(ctx); err != nil {
+		return err
+	}
+	rec := timeline.New()
+	o := cw.Options{Client: client, N: *n, Model: cw.Model{Work: *work}, Timeline: rec}
+	if *live {
+		rec.SetLive(stdout, *color)
+	} else {
+		o.Progress = stdout
+	}
+	fmt.Fprintf(stdout, "%s: %d videos, model work %d, server %s\n", *mode, *n, *work, client.BaseURL())
+	res, runErr := pipeline(ctx, o)
+	rec.Stop()
+	rec.SetLive(nil, false)
+
+	fmt.Fprintln(stdout, rec.Summary())
+	if *svg != "" {
+		if err := os.WriteFile(*svg, []byte(rec.SVG()), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "timeline chart: %s\n", *svg)
+	}
+	if stats, err := client.Stats(context.WithoutCancel(ctx)); err == nil {
+		for _, name := range []string{"video", "transcript", "patch"} {
+			fmt.Fprintf(stdout, "server %-12s %s\n", name+":", stats[name])
+		}
+	}
+	if runErr == nil && *mode == "final" {
+		runErr = cw.Verify(ctx, client, *n, res)
+		if runErr == nil {
+			fmt.Fprintf(stdout, "verified: %d videos saved with the right warnings\n", res.Videos)
+		}
+	}
+	if runErr != nil {
+		fmt.Fprintln(stdout, "error:", oneLine(runErr))
+	}
+	res.Mode = *mode
+	fmt.Fprintln(stdout, res.SummaryLine())
+	if runErr != nil {
+		return errors.New("the run failed (see above)")
+	}
+	return nil
+}
+
+// oneLine keeps an error message on one line.
+func oneLine(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}

@@ -1,0 +1,60 @@
+// Command sleepingtasks runs two tasks that each sleep for -d, first one
+// after the other, then concurrently in goroutines, and prints both times:
+// about 2 s, then about 1 s.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/go-async-workshop/workshop/snippets/patterns"
+)
+
+func main() {
+	err := run(context.Background(), os.Args[1:], os.Stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h: the usage is printed
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func run(_ context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("sleepingtasks", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	d := fs.Duration("d", time.Second, "how long each task sleeps")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *d <= 0 {
+		return fmt.Errorf("-d %v: want a positive duration", *d)
+	}
+	stdout = &syncWriter{w: stdout} // the tasks print from two goroutines
+	seq := patterns.TwoTasksSequential(stdout, *d)
+	fmt.Fprintf(stdout, "sequential: finished in %.2fs\n", seq.Seconds())
+	con := patterns.TwoTasksConcurrent(stdout, *d)
+	fmt.Fprintf(stdout, "concurrent: finished in %.2fs\n", con.Seconds())
+	fmt.Fprintf(stdout, "speed-up: %.1fx\n", seq.Seconds()/con.Seconds())
+	return nil
+}
+
+// syncWriter lets several goroutines write to w, one at a time.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// Write writes p to the underlying writer while holding the lock.
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}

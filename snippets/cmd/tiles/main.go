@@ -1,0 +1,124 @@
+// Command tiles downloads a block of map tiles (5 x 4 = 20 by default) from
+// the mock server, first one after another, then concurrently, prints both
+// times, and with -out writes the block as one mosaic PNG.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/png"
+	"io"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/go-async-workshop/workshop/snippets/patterns"
+	"github.com/go-async-workshop/workshop/snippets/videoapi"
+)
+
+// The block of tiles: zoom, top-left corner, default size, largest size.
+const (
+	Zoom     = 13
+	Left     = 1300
+	Top      = 2920
+	Columns  = 5
+	Rows     = 4
+	MaxSide  = 16
+	TileSize = 256
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h: the usage is printed
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("tiles", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	api := fs.String("api", videoapi.BaseURL(), "base URL of the server")
+	out := fs.String("out", "", "write the mosaic of all tiles to this PNG file")
+	cols := fs.Int("cols", Columns, "tiles across")
+	rows := fs.Int("rows", Rows, "tiles down")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *cols < 1 || *rows < 1 || *cols > MaxSide || *rows > MaxSide {
+		return fmt.Errorf("-cols %d -rows %d: want 1..%d each", *cols, *rows, MaxSide)
+	}
+	c := videoapi.New(*api)
+	defer c.CloseIdleConnections()
+	if err := c.Healthy(ctx); err != nil {
+		return err
+	}
+	// Tile i sits at column i%cols, row i/cols.
+	tile := func(ctx context.Context, i int) ([]byte, error) {
+		return c.Tile(ctx, Zoom, Left+i%*cols, Top + i / *cols)
+	}
+	n := *cols * *rows
+
+	start := time.Now()
+	if _, err := patterns.Sequential(ctx, n, tile); err != nil {
+		return err
+	}
+	seq := time.Since(start)
+	fmt.Fprintf(stdout, "sync: %d tiles in %.2fs\n", n, seq.Seconds())
+
+	if err := c.ResetStats(ctx); err != nil {
+		return err
+	}
+	start = time.Now()
+	tiles, err := patterns.Concurrent(ctx, n, tile)
+	if err != nil {
+		return err
+	}
+	con := time.Since(start)
+	stats, err := c.Stats(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "concurrent: %d tiles in %.2fs (server: %d in flight at once)\n", n, con.Seconds(), stats["tiles"].PeakInFlight)
+	fmt.Fprintf(stdout, "speed-up: %.1fx\n", seq.Seconds()/con.Seconds())
+
+	if *out != "" {
+		if err := writeMosaic(*out, tiles, *cols, *rows); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "mosaic: %s (%dx%d)\n", *out, *cols*TileSize, *rows*TileSize)
+	}
+	return nil
+}
+
+// writeMosaic decodes the tiles and draws them side by side into one PNG.
+func writeMosaic(path string, tiles [][]byte, cols, rows int) error {
+	mosaic := image.NewRGBA(image.Rect(0, 0, cols*TileSize, rows*TileSize))
+	for i, b := range tiles {
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			return fmt.Errorf("tile %d: %w", i, err)
+		}
+		at := image.Pt(i%cols*TileSize, i/cols*TileSize)
+		draw.Draw(mosaic, image.Rectangle{at, at.Add(image.Pt(TileSize, TileSize))}, img, img.Bounds().Min, draw.Src)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, mosaic); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

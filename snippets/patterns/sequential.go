@@ -1,0 +1,20 @@
+package patterns
+
+import "context"
+
+// Call is one unit of I/O work: fetch item i (a post, a tile, a video).
+type Call[T any] func(ctx context.Context, i int) (T, error)
+
+// Sequential makes n calls one after another, like awaiting each call in
+// turn: the total time is the sum of all calls. It stops at the first error.
+func Sequential[T any](ctx context.Context, n int, call Call[T]) ([]T, error) {
+	out := make([]T, n)
+	for i := range n {
+		v, err := call(ctx, i)
+		if err != nil {
+			return out, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}

@@ -1,0 +1,42 @@
+package patterns
+
+import (
+	"context"
+	"sync"
+)
+
+// Job is one item handed to a worker, with its position in the input.
+type Job[J any] struct {
+	Index int
+	Item  J
+}
+
+// WorkerPool processes items with a fixed number of workers reading one
+// channel, like asyncio.Queue with worker tasks. Closing the channel is the
+// sentinel (no None per worker is needed: every worker's range loop ends),
+// and WaitGroup.Wait is queue.join(). If ctx is cancelled, no more items are
+// queued and the results not computed stay zero.
+func WorkerPool[J, R any](ctx context.Context, items []J, workers int,
+	work func(ctx context.Context, worker int, item J) R) []R {
+	out := make([]R, len(items))
+	queue := make(chan Job[J])
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for job := range queue { // ends when the queue is closed
+				out[job.Index] = work(ctx, w, job.Item)
+			}
+		})
+	}
+feed:
+	for i, it := range items {
+		select {
+		case queue <- Job[J]{i, it}:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(queue) // the sentinel: no more work
+	wg.Wait()    // the join: every worker has finished
+	return out
+}

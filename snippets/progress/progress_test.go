@@ -1,0 +1,82 @@
+package progress
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer lets the test read what the bar wrote.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) lastLine() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	parts := strings.Split(strings.TrimRight(l.b.String(), "\n"), "\r")
+	return parts[len(parts)-1]
+}
+
+func TestBarLines(t *testing.T) {
+	tests := []struct {
+		name  string
+		total int
+		adds  []int
+		want  string
+	}{
+		{"empty", 10, nil, "videos [..............................] 0/10 1.5s"},
+		{"partial", 100, []int{40, 2}, "videos [############..................] 42/100 1.5s"},
+		{"full", 3, []int{1, 1, 1}, "videos [##############################] 3/3 1.5s"},
+		{"clamped", 3, []int{5}, "videos [##############################] 3/3 1.5s"},
+		{"zero total", 0, []int{1}, "videos [##############################] 0/0 1.5s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out lockedBuffer
+			b := New(&out, tt.total, "videos")
+			b.since = func(time.Time) time.Duration { return 1500 * time.Millisecond }
+			for _, n := range tt.adds {
+				b.Add(n)
+			}
+			b.Done()
+			if got := out.lastLine(); got != tt.want {
+				t.Errorf("last line %q, want %q", got, tt.want)
+			}
+			if !strings.HasSuffix(out.b.String(), "\n") {
+				t.Error("Done did not end the line")
+			}
+		})
+	}
+}
+
+func TestBarConcurrentAdds(t *testing.T) {
+	var out lockedBuffer
+	b := New(&out, 200, "items")
+	var wg sync.WaitGroup
+	for range 200 {
+		wg.Go(func() { b.Add(1) })
+	}
+	wg.Wait()
+	b.Done()
+	b.Add(1) // after Done: ignored
+	b.Done()
+	if b.Count() != 200 {
+		t.Errorf("Count() = %d, want 200", b.Count())
+	}
+	if got := out.lastLine(); !strings.Contains(got, "] 200/200 ") {
+		t.Errorf("last line %q", got)
+	}
+	if n := strings.Count(out.b.String(), "\n"); n != 1 {
+		t.Errorf("%d newlines, want exactly 1", n)
+	}
+}

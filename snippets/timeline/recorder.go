@@ -1,0 +1,255 @@
+package timeline
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Span is one piece of work: its lane (the kind of work), a label (which
+// item) and its start and end as offsets from the recorder's start.
+type Span struct {
+	Lane, Label string
+	Start, End  time.Duration
+}
+
+// Recorder collects spans from many goroutines. The zero value is not
+// usable; call New. A nil *Recorder is valid and records nothing, so code
+// can take an optional recorder without checking it.
+type Recorder struct {
+	mu      sync.Mutex
+	start   time.Time
+	stopped time.Duration // > 0 once the clock is frozen
+	spans   []Span        // finished spans, in finishing order
+	lanes   []string      // first-seen order
+	live    io.Writer
+	color   bool
+	header  int // number of lanes named in the last header printed live
+}
+
+// New returns a Recorder whose clock starts now.
+func New() *Recorder {
+	return &Recorder{start: time.Now()}
+}
+
+// FromSpans returns a stopped Recorder holding the given spans, with its
+// wall time set to the latest end. It is meant for rendering recorded or
+// hand-made timelines (and for tests with fixed output).
+func FromSpans(spans []Span) *Recorder {
+	r := &Recorder{start: time.Now()}
+	for _, s := range spans {
+		r.addLane(s.Lane)
+		r.spans = append(r.spans, s)
+		r.stopped = max(r.stopped, s.End)
+	}
+	if r.stopped == 0 {
+		r.stopped = time.Nanosecond
+	}
+	return r
+}
+
+// DeclareLanes fixes the column order of lanes not seen yet, so the log's
+// columns are stable from the first line.
+func (r *Recorder) DeclareLanes(lanes ...string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, l := range lanes {
+		r.addLane(l)
+	}
+}
+
+// SetLive makes the Recorder print each start and finish to w as it happens,
+// one column per lane, coloured with ANSI escapes when color is true.
+// Pass a nil w to stop printing.
+func (r *Recorder) SetLive(w io.Writer, color bool) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.live, r.color, r.header = w, color, 0
+}
+
+// Begin starts a span now and returns the function that ends it. It is safe
+// to call from many goroutines; calling end more than once has no effect.
+func (r *Recorder) Begin(lane, label string) (end func()) {
+	if r == nil {
+		return func() {}
+	}
+	r.mu.Lock()
+	start := r.elapsedLocked()
+	r.addLane(lane)
+	r.printLocked(event{at: start, lane: lane, label: label, start: true})
+	r.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			s := Span{Lane: lane, Label: label, Start: start, End: r.elapsedLocked()}
+			r.spans = append(r.spans, s)
+			r.printLocked(event{at: s.End, lane: lane, label: label})
+		})
+	}
+}
+
+// Track records f as a span: Begin, run f, end. It returns f's error.
+func (r *Recorder) Track(lane, label string, f func() error) error {
+	end := r.Begin(lane, label)
+	defer end()
+	return f()
+}
+
+// Stop freezes the clock: Elapsed keeps returning the time of this call.
+func (r *Recorder) Stop() {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped == 0 {
+		r.stopped = max(time.Since(r.start), time.Nanosecond)
+	}
+}
+
+// Elapsed returns the time since New (or up to Stop).
+func (r *Recorder) Elapsed() time.Duration {
+	if r == nil {
+		return 0
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.elapsedLocked()
+}
+
+func (r *Recorder) elapsedLocked() time.Duration {
+	if r.stopped > 0 {
+		return r.stopped
+	}
+	return time.Since(r.start)
+}
+
+// Spans returns the finished spans sorted by start (then lane order, then end).
+func (r *Recorder) Spans() []Span {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sortedLocked()
+}
+
+func (r *Recorder) sortedLocked() []Span {
+	out := slices.Clone(r.spans)
+	order := r.laneIndexLocked()
+	slices.SortStableFunc(out, func(a, b Span) int {
+		if c := compareDur(a.Start, b.Start); c != 0 {
+			return c
+		}
+		if c := order[a.Lane] - order[b.Lane]; c != 0 {
+			return c
+		}
+		return compareDur(a.End, b.End)
+	})
+	return out
+}
+
+// Lanes returns the lane names in the order they were first seen (or declared).
+func (r *Recorder) Lanes() []string {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.lanes)
+}
+
+// Peak returns the largest number of spans of lane that were open at once.
+// Spans that touch end to start do not overlap.
+func (r *Recorder) Peak(lane string) int {
+	if r == nil {
+		return 0
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return peakOf(r.spans, lane)
+}
+
+func peakOf(spans []Span, lane string) int {
+	type edge struct {
+		at    time.Duration
+		delta int
+	}
+	var edges []edge
+	for _, s := range spans {
+		if s.Lane == lane {
+			edges = append(edges, edge{s.Start, +1}, edge{s.End, -1})
+		}
+	}
+	// Ends sort before starts at the same instant.
+	slices.SortFunc(edges, func(a, b edge) int {
+		if c := compareDur(a.at, b.at); c != 0 {
+			return c
+		}
+		return a.delta - b.delta
+	})
+	open, peak := 0, 0
+	for _, e := range edges {
+		open += e.delta
+		peak = max(peak, open)
+	}
+	return peak
+}
+
+// Summary returns one line such as "wall 2.03s | peak: get video 5, transcript 10".
+func (r *Recorder) Summary() string {
+	if r == nil {
+		return ""
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.summaryLocked()
+}
+
+func (r *Recorder) summaryLocked() string {
+	parts := make([]string, 0, len(r.lanes))
+	for _, l := range r.lanes {
+		parts = append(parts, fmt.Sprintf("%s %d", l, peakOf(r.spans, l)))
+	}
+	return fmt.Sprintf("wall %s | peak: %s", seconds(r.elapsedLocked()), strings.Join(parts, ", "))
+}
+
+func (r *Recorder) addLane(lane string) {
+	if !slices.Contains(r.lanes, lane) {
+		r.lanes = append(r.lanes, lane)
+	}
+}
+
+func (r *Recorder) laneIndexLocked() map[string]int {
+	m := make(map[string]int, len(r.lanes))
+	for i, l := range r.lanes {
+		m[l] = i
+	}
+	return m
+}
+
+func compareDur(a, b time.Duration) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// seconds formats d as seconds with two decimals, e.g. "2.03s".
+func seconds(d time.Duration) string {
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}

@@ -1,0 +1,248 @@
+package timeline
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+
+// fixedSpans is a small run of the content-warnings pipeline.
+func fixedSpans() []Span {
+	return []Span{
+		{"get video", "student", ms(0), ms(200)},
+		{"transcript", "student", ms(0), ms(100)},
+		{"get video", "region", ms(0), ms(210)},
+		{"transcript", "region", ms(0), ms(120)},
+		{"model", "student", ms(200), ms(700)},
+		{"model", "region", ms(210), ms(720)},
+		{"save", "student", ms(700), ms(750)},
+		{"save", "region", ms(720), ms(770)},
+		{"get video", "a-very-long-video-identifier", ms(200), ms(400)},
+		{"transcript", "a-very-long-video-identifier", ms(200), ms(300)},
+		{"model", "a-very-long-video-identifier", ms(720), ms(1220)},
+		{"save", "a-very-long-video-identifier", ms(1220), ms(1270)},
+	}
+}
+
+// manySpans is 100 videos through four lanes, as the final pipeline records them.
+func manySpans() []Span {
+	var out []Span
+	for i := range 100 {
+		id := fmt.Sprintf("video%03d", i)
+		v := ms(i / 5 * 200)
+		out = append(out,
+			Span{"get video", id, v, v + ms(200)},
+			Span{"transcript", id, ms(i / 10 * 100), ms(i/10*100 + 100)},
+			Span{"model", id, v + ms(200), v + ms(260)},
+			Span{"save", id, v + ms(260), v + ms(310)},
+		)
+	}
+	return out
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file (run go test -update after checking):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		name   string
+		render func(*Recorder) string
+		spans  []Span
+	}{
+		{"log.golden", func(r *Recorder) string { var b bytes.Buffer; _ = r.WriteLog(&b, false); return b.String() }, fixedSpans()},
+		{"log_color.golden", func(r *Recorder) string { var b bytes.Buffer; _ = r.WriteLog(&b, true); return b.String() }, fixedSpans()},
+		{"gantt.svg.golden", (*Recorder).SVG, fixedSpans()},
+		{"gantt_many.svg.golden", (*Recorder).SVG, manySpans()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			golden(t, tt.name, tt.render(FromSpans(tt.spans)))
+		})
+	}
+}
+
+func TestSVGIsWellFormed(t *testing.T) {
+	for _, spans := range [][]Span{nil, fixedSpans(), manySpans(), {{"a<b", "x&y", 0, ms(5)}}} {
+		svg := FromSpans(spans).SVG()
+		d := xml.NewDecoder(strings.NewReader(svg))
+		rects := 0
+		for {
+			tok, err := d.Token()
+			if err != nil {
+				if err.Error() != "EOF" {
+					t.Fatalf("invalid XML: %v\n%s", err, svg)
+				}
+				break
+			}
+			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "rect" {
+				rects++
+			}
+		}
+		// background + one band per lane + one bar per span
+		want := 1 + len(FromSpans(spans).Lanes()) + len(spans)
+		if rects != want {
+			t.Errorf("%d spans: %d rects, want %d", len(spans), rects, want)
+		}
+		if !strings.Contains(svg, `width="900"`) {
+			t.Errorf("SVG is not 900px wide")
+		}
+	}
+}
+
+func TestPeak(t *testing.T) {
+	tests := []struct {
+		name  string
+		spans []Span
+		lane  string
+		want  int
+	}{
+		{"none", nil, "a", 0},
+		{"one", []Span{{"a", "1", 0, ms(10)}}, "a", 1},
+		{"back to back", []Span{{"a", "1", 0, ms(10)}, {"a", "2", ms(10), ms(20)}}, "a", 1},
+		{"overlap", []Span{{"a", "1", 0, ms(10)}, {"a", "2", ms(5), ms(20)}}, "a", 2},
+		{"other lane ignored", []Span{{"a", "1", 0, ms(10)}, {"b", "2", 0, ms(10)}}, "a", 1},
+		{"nested three", []Span{{"a", "1", 0, ms(30)}, {"a", "2", ms(1), ms(20)}, {"a", "3", ms(2), ms(3)}, {"a", "4", ms(25), ms(26)}}, "a", 3},
+		{"fixed get video", fixedSpans(), "get video", 2},
+		{"many get video", manySpans(), "get video", 5},
+		{"many transcript", manySpans(), "transcript", 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := FromSpans(tt.spans).Peak(tt.lane); got != tt.want {
+				t.Errorf("Peak(%q) = %d, want %d", tt.lane, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSummary(t *testing.T) {
+	got := FromSpans(fixedSpans()).Summary()
+	want := "wall 1.27s | peak: get video 2, transcript 2, model 2, save 2"
+	if got != want {
+		t.Errorf("Summary() = %q, want %q", got, want)
+	}
+}
+
+func TestConcurrentRecording(t *testing.T) {
+	r := New()
+	r.DeclareLanes("work", "wait")
+	var live bytes.Buffer
+	var liveMu sync.Mutex
+	r.SetLive(writerFunc(func(p []byte) (int, error) { liveMu.Lock(); defer liveMu.Unlock(); return live.Write(p) }), false)
+	const n = 50
+	release := make(chan struct{})
+	var started, wg sync.WaitGroup
+	started.Add(n)
+	for i := range n {
+		wg.Go(func() {
+			_ = r.Track("work", fmt.Sprint(i), func() error {
+				started.Done()
+				<-release // every span is open until all have started
+				return nil
+			})
+			end := r.Begin("wait", fmt.Sprint(i))
+			end()
+			end() // idempotent
+		})
+	}
+	started.Wait()
+	close(release)
+	wg.Wait()
+
+	spans := r.Spans()
+	if len(spans) != 2*n {
+		t.Fatalf("%d spans, want %d", len(spans), 2*n)
+	}
+	if !slices.IsSortedFunc(spans, func(a, b Span) int { return compareDur(a.Start, b.Start) }) {
+		t.Error("Spans() not sorted by start")
+	}
+	if got := r.Peak("work"); got != n {
+		t.Errorf("Peak(work) = %d, want %d (all were open at once)", got, n)
+	}
+	if got := r.Lanes(); !slices.Equal(got, []string{"work", "wait"}) {
+		t.Errorf("Lanes() = %v", got)
+	}
+	// The live log holds the same event lines as the log rendered afterwards.
+	var after bytes.Buffer
+	if err := r.WriteLog(&after, false); err != nil {
+		t.Fatal(err)
+	}
+	liveLines := strings.Split(strings.TrimSpace(live.String()), "\n")
+	afterLines := strings.Split(strings.TrimSpace(after.String()), "\n")
+	slices.Sort(liveLines)
+	slices.Sort(afterLines)
+	if !slices.Equal(liveLines, afterLines) {
+		t.Errorf("live log and WriteLog differ:\n%s\n---\n%s", live.String(), after.String())
+	}
+	if len(afterLines) != 1+4*n {
+		t.Errorf("%d log lines, want %d", len(afterLines), 1+4*n)
+	}
+}
+
+func TestTrackReturnsError(t *testing.T) {
+	r := New()
+	boom := errors.New("boom")
+	if err := r.Track("a", "x", func() error { return boom }); !errors.Is(err, boom) {
+		t.Errorf("Track error = %v, want boom", err)
+	}
+	if len(r.Spans()) != 1 {
+		t.Error("failed call not recorded as a span")
+	}
+}
+
+func TestStopFreezesClock(t *testing.T) {
+	r := New()
+	time.Sleep(2 * time.Millisecond)
+	r.Stop()
+	e := r.Elapsed()
+	time.Sleep(2 * time.Millisecond)
+	if r.Elapsed() != e || e <= 0 {
+		t.Errorf("Elapsed after Stop changed: %v then %v", e, r.Elapsed())
+	}
+}
+
+func TestNilRecorder(t *testing.T) {
+	var r *Recorder
+	r.DeclareLanes("a")
+	r.SetLive(os.Stdout, true)
+	r.Begin("a", "b")()
+	called := false
+	_ = r.Track("a", "b", func() error { called = true; return nil })
+	if !called || r.Spans() != nil || r.Peak("a") != 0 || r.Elapsed() != 0 || r.Summary() != "" {
+		t.Error("nil recorder misbehaves")
+	}
+	if !strings.HasPrefix(r.SVG(), "<svg") {
+		t.Error("nil recorder SVG is not an SVG")
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

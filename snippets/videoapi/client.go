@@ -1,0 +1,291 @@
+package videoapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultBaseURL is where `go run ./server` listens by default.
+const DefaultBaseURL = "http://127.0.0.1:8000"
+
+// EnvBaseURL names the environment variable that overrides DefaultBaseURL.
+const EnvBaseURL = "VIDEO_API_URL"
+
+// Limits of the client, as named constants.
+const (
+	// IdleConnsPerHost is how many idle keep-alive connections the client keeps
+	// per host when no connection limit is set, so that 100 concurrent
+	// requests reuse their connections instead of opening new ones each time.
+	IdleConnsPerHost = 256
+	// HealthTimeout bounds the Healthy check.
+	HealthTimeout = 2 * time.Second
+	// maxErrorBody bounds how much of an error body is read.
+	maxErrorBody = 64 << 10
+)
+
+// BaseURL returns $VIDEO_API_URL, or DefaultBaseURL when it is unset, without
+// a trailing slash.
+func BaseURL() string {
+	if u := strings.TrimSpace(os.Getenv(EnvBaseURL)); u != "" {
+		return strings.TrimRight(u, "/")
+	}
+	return DefaultBaseURL
+}
+
+// Client talks to the mock video server. It is safe for use by many
+// goroutines at once; share one Client rather than making one per request.
+type Client struct {
+	base         string
+	http         *http.Client
+	maxConns     int
+	customClient bool
+}
+
+// Option configures a Client in New.
+type Option func(*Client)
+
+// WithMaxConnsPerHost caps the number of connections (busy or idle) to the
+// server, Go's counterpart of aiohttp's TCPConnector(limit_per_host=n).
+// Requests beyond the cap wait for a free connection. 0 means unlimited.
+// It has no effect together with WithHTTPClient.
+func WithMaxConnsPerHost(n int) Option {
+	return func(c *Client) {
+		if n < 0 {
+			n = 0
+		}
+		c.maxConns = n
+	}
+}
+
+// WithHTTPClient makes the Client send its requests through h.
+func WithHTTPClient(h *http.Client) Option {
+	return func(c *Client) {
+		if h != nil {
+			c.http = h
+			c.customClient = true
+		}
+	}
+}
+
+// New returns a Client for the server at baseURL ("" means BaseURL()).
+func New(baseURL string, opts ...Option) *Client {
+	if baseURL == "" {
+		baseURL = BaseURL()
+	}
+	c := &Client{base: strings.TrimRight(baseURL, "/")}
+	for _, o := range opts {
+		o(c)
+	}
+	if !c.customClient {
+		c.http = &http.Client{Transport: newTransport(c.maxConns)}
+	}
+	return c
+}
+
+// newTransport clones Go's default transport and sets the per-host limits.
+func newTransport(maxConns int) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxConnsPerHost = maxConns
+	t.MaxIdleConns = 0 // no global cap; the per-host cap below applies
+	t.MaxIdleConnsPerHost = IdleConnsPerHost
+	if maxConns > 0 {
+		t.MaxIdleConnsPerHost = maxConns
+	}
+	return t
+}
+
+// BaseURL returns the server address this Client talks to.
+func (c *Client) BaseURL() string { return c.base }
+
+// MaxConnsPerHost returns the connection cap set with WithMaxConnsPerHost (0 = unlimited).
+func (c *Client) MaxConnsPerHost() int { return c.maxConns }
+
+// Healthy checks that the server answers /healthz. Its error says where the
+// server was expected and how to start it.
+func (c *Client) Healthy(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, HealthTimeout)
+	defer cancel()
+	var body struct {
+		Status string `json:"status"`
+	}
+	err := c.do(ctx, http.MethodGet, "/healthz", nil, &body)
+	if err == nil && body.Status != "ok" {
+		err = fmt.Errorf("unexpected health status %q", body.Status)
+	}
+	if err != nil {
+		return fmt.Errorf("video server not reachable at %s (%v): start it in another terminal with `go run ./server` (or `make server`) from the repository root, or set %s", c.base, err, EnvBaseURL)
+	}
+	return nil
+}
+
+// ListIDs returns the ids of the first n videos.
+func (c *Client) ListIDs(ctx context.Context, n int) ([]string, error) {
+	var ids []string
+	err := c.do(ctx, http.MethodGet, "/videos?n="+strconv.Itoa(n), nil, &ids)
+	return ids, err
+}
+
+// Video fetches one video (without its transcript).
+func (c *Client) Video(ctx context.Context, id string) (Video, error) {
+	var v Video
+	err := c.do(ctx, http.MethodGet, "/videos/"+url.PathEscape(id), nil, &v)
+	return v, err
+}
+
+// Transcript fetches the transcript of one video.
+func (c *Client) Transcript(ctx context.Context, id string) (string, error) {
+	var s string
+	err := c.do(ctx, http.MethodGet, "/videos/"+url.PathEscape(id)+"/transcript", nil, &s)
+	return s, err
+}
+
+// SaveWarnings replaces the content warnings stored for one video.
+func (c *Client) SaveWarnings(ctx context.Context, id string, warnings []string) error {
+	if warnings == nil {
+		warnings = []string{}
+	}
+	body := struct {
+		Warnings []string `json:"warnings"`
+	}{warnings}
+	return c.do(ctx, http.MethodPatch, "/videos/"+url.PathEscape(id), body, nil)
+}
+
+// Stats returns the server's per-endpoint counters.
+func (c *Client) Stats(ctx context.Context) (Stats, error) {
+	var s Stats
+	err := c.do(ctx, http.MethodGet, "/stats", nil, &s)
+	return s, err
+}
+
+// ResetStats zeroes the server's peaks and counters.
+func (c *Client) ResetStats(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/stats/reset", nil, nil)
+}
+
+// Post fetches one post (ids 1..100).
+func (c *Client) Post(ctx context.Context, id int) (Post, error) {
+	var p Post
+	err := c.do(ctx, http.MethodGet, "/posts/"+strconv.Itoa(id), nil, &p)
+	return p, err
+}
+
+// Tile fetches one 256x256 PNG map tile and returns its bytes.
+func (c *Client) Tile(ctx context.Context, z, x, y int) ([]byte, error) {
+	path := fmt.Sprintf("/tiles/%d/%d/%d.png", z, x, y)
+	resp, err := c.send(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", path, err)
+	}
+	return b, nil
+}
+
+// Weather fetches the current weather at a point.
+func (c *Client) Weather(ctx context.Context, lat, lon float64) (Weather, error) {
+	q := url.Values{}
+	q.Set("lat", strconv.FormatFloat(lat, 'f', -1, 64))
+	q.Set("lon", strconv.FormatFloat(lon, 'f', -1, 64))
+	var w Weather
+	err := c.do(ctx, http.MethodGet, "/weather?"+q.Encode(), nil, &w)
+	return w, err
+}
+
+// do sends a request with an optional JSON body and decodes a JSON answer into out (nil = discard).
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	resp, err := c.send(ctx, method, path, in)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("%s %s: decoding answer: %w", method, path, err)
+	}
+	return nil
+}
+
+// send performs the request and turns any non-2xx answer into an *APIError.
+// On success the caller owns resp.Body.
+func (c *Client) send(ctx context.Context, method, path string, in any) (*http.Response, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: encoding body: %w", method, path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		defer resp.Body.Close()
+		return nil, fmt.Errorf("%s %s: %w", method, path, readAPIError(resp))
+	}
+	return resp, nil
+}
+
+// readAPIError builds an *APIError from an error answer, preferring its JSON "detail".
+func readAPIError(resp *http.Response) *APIError {
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	e := &APIError{StatusCode: resp.StatusCode}
+	var body struct {
+		Detail json.RawMessage `json:"detail"`
+	}
+	if json.Unmarshal(raw, &body) == nil && len(body.Detail) > 0 {
+		var s string
+		if json.Unmarshal(body.Detail, &s) == nil {
+			e.Detail = s
+		} else {
+			e.Detail = string(body.Detail)
+		}
+	}
+	if e.Detail == "" {
+		e.Detail = strings.TrimSpace(string(raw))
+	}
+	if e.Detail == "" {
+		e.Detail = http.StatusText(resp.StatusCode)
+	}
+	return e
+}
+
+// StatusCode returns the HTTP status of an *APIError wrapped in err, or 0.
+func StatusCode(err error) int {
+	var e *APIError
+	if errors.As(err, &e) {
+		return e.StatusCode
+	}
+	return 0
+}
+
+// CloseIdleConnections closes the keep-alive connections the Client is not
+// using, e.g. at the end of a program or a test.
+func (c *Client) CloseIdleConnections() {
+	c.http.CloseIdleConnections()
+}

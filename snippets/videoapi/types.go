@@ -1,0 +1,65 @@
+package videoapi
+
+import "fmt"
+
+// Video is one video as the server returns it (the transcript is fetched separately).
+type Video struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	UploadDate  string   `json:"upload_date"`
+	Views       int      `json:"views"`
+	Warnings    []string `json:"warnings"`
+}
+
+// Post is one blog post from the /posts endpoint.
+type Post struct {
+	UserID int    `json:"userId"`
+	ID     int    `json:"id"`
+	Title  string `json:"title"`
+	Body   string `json:"body"`
+}
+
+// Weather is one reading from the /weather endpoint.
+type Weather struct {
+	Lat         float64 `json:"lat"`
+	Lon         float64 `json:"lon"`
+	Temperature float64 `json:"temperature"`
+	Description string  `json:"description"`
+}
+
+// EndpointStats are the server's counters for one endpoint: requests being
+// served and queued now, their peaks since the last reset, how many were
+// served, how many were served slower than the minimum delay (degraded) and
+// how many were turned away with 503 (rejected).
+type EndpointStats struct {
+	InFlight     int `json:"in_flight"`
+	Waiting      int `json:"waiting"`
+	PeakInFlight int `json:"peak_in_flight"`
+	PeakWaiting  int `json:"peak_waiting"`
+	Served       int `json:"served"`
+	Degraded     int `json:"degraded"`
+	Rejected     int `json:"rejected"`
+}
+
+// Stats maps an endpoint name as the server reports it ("video",
+// "transcript", "patch", ...) to its counters.
+type Stats map[string]EndpointStats
+
+// String formats one endpoint's counters on one line.
+func (e EndpointStats) String() string {
+	return fmt.Sprintf("peak in flight %d, peak waiting %d, served %d, degraded %d, rejected %d",
+		e.PeakInFlight, e.PeakWaiting, e.Served, e.Degraded, e.Rejected)
+}
+
+// APIError is the error for any answer outside 2xx. Detail is the server's
+// "detail" message (or the status text when the body has none).
+type APIError struct {
+	StatusCode int
+	Detail     string
+}
+
+// Error reports the status code and the server's detail.
+func (e *APIError) Error() string {
+	return fmt.Sprintf("status %d: %s", e.StatusCode, e.Detail)
+}
