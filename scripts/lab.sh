@@ -29,7 +29,8 @@ stop_server() {
 	fi
 }
 trap stop_server EXIT
-trap 'exit 130' INT
+# Ctrl+C is how a workshop ends: stop quietly (exit 0), not as a failure of make.
+trap 'exit 0' INT
 trap 'exit 143' TERM
 
 if .bin/workshop-server -healthcheck -addr "$addr" >/dev/null 2>&1; then
