@@ -27,10 +27,12 @@ lab: setup
 	@scripts/lab.sh
 
 # go test -json feeds scripts/testsummary, which prints what plain go test
-# would (package lines, failures in full) plus a closing line of counts.
+# would (package lines, failures in full), the time of each notebook and of
+# the browser check, and a closing line of counts. -count=1: go test cannot
+# see that Jupyter and Chromium are inputs, so cached results would skip them.
 test: setup .bin/testsummary
 	go vet ./...
-	set -o pipefail; go test -race -timeout 45m -json ./... | .bin/testsummary
+	set -o pipefail; go test -race -count=1 -timeout 45m -json ./... | .bin/testsummary
 
 test-short: .bin/testsummary
 	set -o pipefail; go test -short -race -json ./... | .bin/testsummary

@@ -1,6 +1,7 @@
 // Command testsummary reads `go test -json` on stdin, prints what plain
 // `go test` would (one line per package, the full output of failed tests
-// only) and ends with one line of counts: tests passed, failed and skipped
+// only, plus one line with the time of each notebook the harness executed
+// and of the browser check) and ends with one line of counts: tests passed, failed and skipped
 // (subtests included), notebooks executed by the notebook harness, and the
 // result of the browser check. It exits 1 when anything failed.
 //
@@ -28,7 +29,8 @@ type event struct {
 	Package    string
 	Test       string
 	Output     string
-	ImportPath string // build-output and build-fail events
+	Elapsed    float64 // seconds, on pass, fail and skip events
+	ImportPath string  // build-output and build-fail events
 }
 
 // summary accumulates the counts.
@@ -95,6 +97,9 @@ func run(in io.Reader, out io.Writer) (summary, error) {
 				fmt.Fprint(out, pending[key].String())
 			}
 			delete(pending, key)
+			if isNotebook(e.Test) || e.Test == browserCheck {
+				fmt.Fprintf(out, "    %s: %s in %.1fs\n", e.Test, e.Action, e.Elapsed)
+			}
 			s.count(e)
 		}
 	}
@@ -111,7 +116,7 @@ func (s *summary) count(e event) {
 	case "skip":
 		s.skipped++
 	}
-	if strings.HasPrefix(e.Test, notebookTests) && !strings.Contains(e.Test[len(notebookTests):], "/") && e.Action != "skip" {
+	if isNotebook(e.Test) && e.Action != "skip" {
 		s.notebooks++
 		if e.Action == "pass" {
 			s.notebooksOK++
@@ -120,6 +125,12 @@ func (s *summary) count(e event) {
 	if e.Test == browserCheck {
 		s.browser = map[string]string{"pass": "passed", "fail": "failed", "skip": "skipped"}[e.Action]
 	}
+}
+
+// isNotebook reports whether test is the harness's subtest for one notebook.
+func isNotebook(test string) bool {
+	name, ok := strings.CutPrefix(test, notebookTests)
+	return ok && !strings.Contains(name, "/")
 }
 
 func main() {

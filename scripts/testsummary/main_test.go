@@ -42,12 +42,13 @@ func TestRun(t *testing.T) {
 		{
 			name: "notebooks and browser check are counted",
 			events: []string{
-				`{"Action":"pass","Package":"n","Test":"TestNotebooks/00_start_here"}`,
+				`{"Action":"pass","Package":"n","Test":"TestNotebooks/00_start_here","Elapsed":23.25}`,
 				`{"Action":"fail","Package":"n","Test":"TestNotebooks/01_snippets"}`,
 				`{"Action":"pass","Package":"n","Test":"TestNotebooks/01_snippets/check"}`,
 				`{"Action":"fail","Package":"n","Test":"TestNotebooks"}`,
-				`{"Action":"pass","Package":"b","Test":"TestNotebookRunsInBrowser"}`,
+				`{"Action":"pass","Package":"b","Test":"TestNotebookRunsInBrowser","Elapsed":44}`,
 			},
+			wantOut:  "    TestNotebooks/00_start_here: pass in 23.2s\n    TestNotebooks/01_snippets: fail in 0.0s\n    TestNotebookRunsInBrowser: pass in 44.0s\n",
 			wantLine: "notebooks executed: 2 (1 passed) | browser check: passed\ntests: 3 passed, 2 failed, 0 skipped",
 		},
 		{
@@ -56,6 +57,7 @@ func TestRun(t *testing.T) {
 				`{"Action":"skip","Package":"n","Test":"TestNotebooks"}`,
 				`{"Action":"skip","Package":"b","Test":"TestNotebookRunsInBrowser"}`,
 			},
+			wantOut:  "    TestNotebookRunsInBrowser: skip in 0.0s\n",
 			wantLine: "notebooks executed: 0 (0 passed) | browser check: skipped\ntests: 0 passed, 0 failed, 2 skipped",
 			wantOK:   true,
 		},
