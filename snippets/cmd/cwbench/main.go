@@ -25,20 +25,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"net"
-	"os"
-	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/go-async-workshop/workshop/snippets/internal/cli"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/go-async-workshop/workshop/server/mockserver"
@@ -50,18 +48,7 @@ import (
 // calibrationPasses is how many SHA-512 passes time the model.
 const calibrationPasses = 3
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Stdout)
-	stop()
-	if errors.Is(err, flag.ErrHelp) {
-		return // -h: the usage is printed
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main(run) }
 
 // config is what the command line asks for.
 type config struct {

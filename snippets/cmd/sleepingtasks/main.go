@@ -5,27 +5,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"time"
 
+	"github.com/go-async-workshop/workshop/snippets/internal/cli"
 	"github.com/go-async-workshop/workshop/snippets/patterns"
 )
 
-func main() {
-	err := run(context.Background(), os.Args[1:], os.Stdout)
-	if errors.Is(err, flag.ErrHelp) {
-		return // -h: the usage is printed
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main(run) }
 
 func run(_ context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("sleepingtasks", flag.ContinueOnError)

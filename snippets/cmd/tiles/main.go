@@ -6,7 +6,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"image"
@@ -14,9 +13,9 @@ import (
 	"image/png"
 	"io"
 	"os"
-	"os/signal"
 	"time"
 
+	"github.com/go-async-workshop/workshop/snippets/internal/cli"
 	"github.com/go-async-workshop/workshop/snippets/patterns"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
@@ -32,18 +31,7 @@ const (
 	TileSize = 256
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Stdout)
-	stop()
-	if errors.Is(err, flag.ErrHelp) {
-		return // -h: the usage is printed
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main(run) }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("tiles", flag.ContinueOnError)

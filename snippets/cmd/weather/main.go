@@ -5,14 +5,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"time"
 
+	"github.com/go-async-workshop/workshop/snippets/internal/cli"
 	"github.com/go-async-workshop/workshop/snippets/patterns"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
@@ -30,18 +28,7 @@ var Cities = []City{
 	{"München", 48.144049, 11.575928},
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Stdout)
-	stop()
-	if errors.Is(err, flag.ErrHelp) {
-		return // -h: the usage is printed
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main(run) }
 
 // reading is one published message.
 type reading struct {

@@ -5,7 +5,6 @@ package cmdtest
 
 import (
 	"context"
-	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,15 +12,12 @@ import (
 
 	"github.com/go-async-workshop/workshop/server/mockserver"
 	"github.com/go-async-workshop/workshop/server/servertest"
+	"github.com/go-async-workshop/workshop/snippets/internal/cli"
 )
 
 // LatencyScale is the server's latency scale in the programs' tests: small
 // enough to be quick, large enough that waiting still dominates.
 const LatencyScale = 0.04
-
-// RunFunc is a program's testable body: main parses nothing itself and
-// calls it with os.Args[1:] and os.Stdout.
-type RunFunc func(ctx context.Context, args []string, stdout io.Writer) error
 
 // StartServer runs the real server at LatencyScale and returns its URL; it
 // stops when the test ends.
@@ -36,7 +32,7 @@ func StartServer(t *testing.T) string {
 // Check runs the program with args and returns its output. It fails the test
 // if the program returns an error or its output lacks one of the patterns
 // (regular expressions).
-func Check(t *testing.T, run RunFunc, args []string, patterns ...string) string {
+func Check(t *testing.T, run cli.RunFunc, args []string, patterns ...string) string {
 	t.Helper()
 	var out strings.Builder
 	if err := run(context.Background(), args, &out); err != nil {
