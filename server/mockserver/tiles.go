@@ -38,13 +38,40 @@ var tilePalette = color.Palette{
 
 // renderTile draws the map-like tile at z/x/y: water, parks and a road grid
 // that continue across tile borders. The same coordinates give the same bytes.
+//
+// Each pixel's colour is defined by one rule (a road row, else a road column,
+// else land cover from two octaves of value noise; the package's tests keep
+// that rule pixel by pixel as the reference). renderTile evaluates the roads
+// once per row and column and hashes each noise lattice point once, which
+// makes a tile several times cheaper to draw than asking per pixel.
 func renderTile(z, x, y int) ([]byte, error) {
+	x0, y0 := x*TileSize, y*TileSize
+	coarse := newLattice(z, x0, y0, noiseCell)
+	fine := newLattice(z+64, x0, y0, noiseCell/3)
+	var columns [TileSize]int16 // road colour of each column, or -1
+	for px := range columns {
+		columns[px] = -1
+		if c, ok := roadAt(z, x0+px, 1); ok {
+			columns[px] = int16(c)
+		}
+	}
 	img := image.NewPaletted(image.Rect(0, 0, TileSize, TileSize), tilePalette)
-	for py := 0; py < TileSize; py++ {
-		gy := y*TileSize + py
-		for px := 0; px < TileSize; px++ {
-			gx := x*TileSize + px
-			img.SetColorIndex(px, py, terrain(z, gx, gy))
+	for py := range TileSize {
+		gy := y0 + py
+		row := img.Pix[py*img.Stride : py*img.Stride+TileSize]
+		if c, ok := roadAt(z, gy, 0); ok {
+			for px := range row {
+				row[px] = c
+			}
+			continue
+		}
+		for px := range row {
+			if c := columns[px]; c >= 0 {
+				row[px] = uint8(c)
+				continue
+			}
+			gx := x0 + px
+			row[px] = landCover(0.65*coarse.at(gx, gy) + 0.35*fine.at(gx, gy))
 		}
 	}
 	var buf bytes.Buffer
@@ -55,15 +82,8 @@ func renderTile(z, x, y int) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// terrain returns the colour of world pixel gx, gy at zoom z.
-func terrain(z, gx, gy int) uint8 {
-	if c, ok := roadAt(z, gy, 0); ok {
-		return c
-	}
-	if c, ok := roadAt(z, gx, 1); ok {
-		return c
-	}
-	n := 0.65*valueNoise(z, gx, gy, noiseCell) + 0.35*valueNoise(z+64, gx, gy, noiseCell/3)
+// landCover is the colour of terrain noise n away from roads.
+func landCover(n float64) uint8 {
 	switch {
 	case n < 0.32:
 		return water
@@ -91,16 +111,41 @@ func roadAt(z, v, axis int) (uint8, bool) {
 	return 0, false
 }
 
-// valueNoise is smooth noise in 0..1 with lattice points every cell pixels.
-func valueNoise(z, gx, gy, cell int) float64 {
-	ix, iy := gx/cell, gy/cell
+// latticeValue is the noise value in 0..1 at lattice point i, j of layer z.
+func latticeValue(z, i, j int) float64 {
+	return float64(mix(uint64(z), uint64(i), uint64(j))>>11) / (1 << 53)
+}
+
+// lattice holds the values of the lattice points (every cell pixels) that
+// cover one tile whose top-left world pixel is x0, y0.
+type lattice struct {
+	cell, ix0, iy0, width int
+	v                     []float64 // row by row
+}
+
+func newLattice(z, x0, y0, cell int) *lattice {
+	l := &lattice{cell: cell, ix0: x0 / cell, iy0: y0 / cell}
+	l.width = (x0+TileSize-1)/cell + 2 - l.ix0
+	height := (y0+TileSize-1)/cell + 2 - l.iy0
+	l.v = make([]float64, l.width*height)
+	for j := range height {
+		for i := range l.width {
+			l.v[j*l.width+i] = latticeValue(z, l.ix0+i, l.iy0+j)
+		}
+	}
+	return l
+}
+
+// at is smooth value noise in 0..1 at world pixel gx, gy: the lattice values
+// around it, blended with a smoothstep in each direction.
+func (l *lattice) at(gx, gy int) float64 {
+	cell := l.cell
+	ix, iy := gx/cell-l.ix0, gy/cell-l.iy0
 	fx, fy := float64(gx%cell)/float64(cell), float64(gy%cell)/float64(cell)
 	fx, fy = fx*fx*(3-2*fx), fy*fy*(3-2*fy)
-	at := func(i, j int) float64 {
-		return float64(mix(uint64(z), uint64(i), uint64(j))>>11) / (1 << 53)
-	}
-	top := at(ix, iy) + (at(ix+1, iy)-at(ix, iy))*fx
-	bottom := at(ix, iy+1) + (at(ix+1, iy+1)-at(ix, iy+1))*fx
+	v := l.v[iy*l.width+ix:]
+	top := v[0] + (v[1]-v[0])*fx
+	bottom := v[l.width] + (v[l.width+1]-v[l.width])*fx
 	return top + (bottom-top)*fy
 }
 
@@ -122,13 +167,24 @@ func (s *Server) getTile(c *fiber.Ctx) error {
 	if last := 1<<z - 1; x < 0 || x > last || y < 0 || y > last {
 		return fiber.NewError(fiber.StatusNotFound, fmt.Sprintf("tile %d/%d/%d: x and y must be 0..%d at zoom %d", z, x, y, last, z))
 	}
+	// Draw the tile while the request is held: the modelled latency is the
+	// whole time to answer, so drawing hides inside it instead of adding to it.
+	type drawn struct {
+		png []byte
+		err error
+	}
+	tile := make(chan drawn, 1) // buffered: the drawing never blocks, even if nobody reads it
+	go func() {
+		b, err := renderTile(z, x, y)
+		tile <- drawn{b, err}
+	}()
 	if err := s.wait(c, StatTiles); err != nil {
 		return err
 	}
-	b, err := renderTile(z, x, y)
-	if err != nil {
-		return err
+	d := <-tile
+	if d.err != nil {
+		return d.err
 	}
 	c.Set(fiber.HeaderContentType, "image/png")
-	return c.Send(b)
+	return c.Send(d.png)
 }
