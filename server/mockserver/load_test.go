@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"runtime"
 	"slices"
@@ -14,7 +16,10 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"text/tabwriter"
 	"time"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/go-async-workshop/workshop/server/mockserver"
 	"github.com/go-async-workshop/workshop/server/servertest"
@@ -24,7 +29,8 @@ import (
 const (
 	loadConns    = 1000                 // concurrent connections, each with one request at a time
 	smallConns   = 100                  // a lighter run, for comparison
-	loadWarmup   = 1 * time.Second      // connecting and settling, not measured
+	idleConns    = 10                   // no load to speak of: the machine's own latency floor
+	loadWarmup   = 2 * time.Second      // connecting and settling, not measured
 	loadDuration = 5 * time.Second      // measured window
 	loadPath     = "/videos?n=100"      // the fixed-latency list endpoint
 	loadLatency  = mockserver.ListDelay // its latency at scale 1
@@ -153,6 +159,33 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// cpuStat is the system-wide CPU time counters of /proc/stat, in clock ticks.
+type cpuStat struct{ total, steal uint64 }
+
+// readCPUStat reads the "cpu" line of /proc/stat; ok is false where there is none.
+func readCPUStat() (st cpuStat, ok bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return st, false
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return st, false
+	}
+	for i, f := range fields[1:] {
+		v, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			return st, false
+		}
+		st.total += v
+		if i == 7 { // user nice system idle iowait irq softirq steal ...
+			st.steal = v
+		}
+	}
+	return st, true
+}
+
 // loadAverage returns the 1-minute load average, when the system tells it.
 func loadAverage() string {
 	b, err := os.ReadFile("/proc/loadavg")
@@ -162,48 +195,117 @@ func loadAverage() string {
 	return strings.Fields(string(b))[0]
 }
 
+// startBareServer runs a plain fasthttp server on loopback whose only handler
+// sleeps delay and answers body: the least work any Go server can do for the
+// list endpoint. Measured beside the mock server, it shows how much of the
+// tail is the machine's rather than the mock server's.
+func startBareServer(b *testing.B, delay time.Duration, body []byte) string {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatalf("listen: %v", err)
+	}
+	srv := &fasthttp.Server{Handler: func(c *fasthttp.RequestCtx) {
+		time.Sleep(delay)
+		c.SetContentType("application/json")
+		c.SetBody(body)
+	}}
+	go func() { _ = srv.Serve(ln) }()
+	b.Cleanup(func() { _ = srv.Shutdown() })
+	return "http://" + ln.Addr().String()
+}
+
+// fetch returns the body of GET url, failing b on any error or status but 200.
+func fetch(b *testing.B, url string) []byte {
+	b.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	return body
+}
+
+// loadRun is one row of the benchmark's table.
+type loadRun struct {
+	name  string
+	url   string
+	conns int
+	r     loadResult
+}
+
 // BenchmarkLoad drives the real server's 50 ms list endpoint with 1000
-// concurrent connections on loopback and prints the throughput as a share of
-// the ideal (1000 / 0.05 s = 20000 req/s) and p50/p99 latency as multiples of
-// 50 ms; then the same with 100 connections, and the throughput with no
+// concurrent keep-alive connections on loopback and prints the throughput as
+// a share of the ideal (1000 / 0.05 s = 20000 req/s) and p50/p99 latency as
+// multiples of 50 ms. Beside it, measured in the same run: the same server
+// with 100 and with 10 connections (10 is no load at all, so its p99 is this
+// machine's own floor), a bare fasthttp server that only sleeps 50 ms (the
+// floor for any Go server here), and the mock server's throughput with no
 // modelled latency. Run it once:
 //
 //	go test -run '^$' -bench BenchmarkLoad -benchtime 1x ./server/mockserver
 func BenchmarkLoad(b *testing.B) {
 	cfg := mockserver.DefaultConfig()
 	srv := servertest.Start(b, cfg)
-	b.ResetTimer()
-	r := drive(b, srv.URL, loadConns, loadWarmup, loadDuration)
-	small := drive(b, srv.URL, smallConns, loadWarmup, loadDuration)
-
+	bare := startBareServer(b, loadLatency, fetch(b, srv.URL+loadPath))
 	cfg.LatencyScale = 0
 	zero := servertest.Start(b, cfg)
+	statFrom, statOK := readCPUStat()
+	b.ResetTimer()
+	runs := []loadRun{
+		{name: "mock server", url: srv.URL, conns: loadConns},
+		{name: "mock server", url: srv.URL, conns: smallConns},
+		{name: "mock server, no load", url: srv.URL, conns: idleConns},
+		{name: "bare fasthttp, same sleep", url: bare, conns: loadConns},
+	}
+	for i := range runs {
+		runs[i].r = drive(b, runs[i].url, runs[i].conns, loadWarmup, loadDuration)
+	}
 	z := drive(b, zero.URL, loadConns, loadWarmup, zeroDuration)
 	b.StopTimer()
+	statTo, _ := readCPUStat()
 
-	share, p50, p99 := printLoad(loadConns, r, "(targets: >= 90% of ideal, p99 <= 1.2x)")
-	printLoad(smallConns, small, "(for comparison: the same server with less load)")
+	fmt.Printf("load: GET %s (%v at scale 1), keep-alive connections on loopback, %v measured per row\n", loadPath, loadLatency, loadDuration)
+	fmt.Printf("targets for the mock server at %d connections: >= 90%% of ideal, p99 <= 1.2x\n", loadConns)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "server\tconnections\treq/s\tof ideal\tp50\tp99\terrors\tCPU/request\t")
+	for _, run := range runs {
+		share, p50, p99 := loadFigures(run.conns, run.r)
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.1f%%\t%.2fx\t%.2fx\t%d\t%v\t\n", run.name, run.conns, run.r.rate(), 100*share, p50, p99,
+			run.r.errors, (run.r.cpu / time.Duration(max(run.r.requests, 1))).Round(100*time.Nanosecond))
+	}
+	_ = tw.Flush()
+	fmt.Println("(CPU/request: client and server together, the process's CPU time over the requests)")
 	fmt.Printf("zero latency: %.0f req/s over %v (%d connections), p99 %v, errors %d\n",
 		z.rate(), zeroDuration, loadConns, z.percentile(0.99).Round(time.Microsecond), z.errors)
-	fmt.Printf("machine: %d CPUs, load average %s (client and server share them)\n", runtime.NumCPU(), loadAverage())
+	steal := "unknown"
+	if statOK && statTo.total > statFrom.total {
+		steal = fmt.Sprintf("%.1f%%", 100*float64(statTo.steal-statFrom.steal)/float64(statTo.total-statFrom.total))
+	}
+	fmt.Printf("machine: %d CPUs, load average %s, CPU stolen by the host during the runs %s (client and servers share the CPUs)\n",
+		runtime.NumCPU(), loadAverage(), steal)
+
+	share, p50, p99 := loadFigures(loadConns, runs[0].r)
+	_, _, idleP99 := loadFigures(idleConns, runs[2].r)
+	_, _, bareP99 := loadFigures(loadConns, runs[3].r)
 	b.ReportMetric(100*share, "%ideal")
 	b.ReportMetric(p50, "p50/50ms")
 	b.ReportMetric(p99, "p99/50ms")
+	b.ReportMetric(idleP99, "noload-p99/50ms")
+	b.ReportMetric(bareP99, "bare-p99/50ms")
 	b.ReportMetric(z.rate(), "req/s@scale0")
 }
 
-// printLoad prints one run against the 50 ms endpoint and returns its share
-// of the ideal throughput and its p50 and p99 as multiples of the latency.
-func printLoad(conns int, r loadResult, note string) (share, p50, p99 float64) {
+// loadFigures returns a run's share of the ideal throughput for conns
+// connections and its p50 and p99 as multiples of the modelled latency.
+func loadFigures(conns int, r loadResult) (share, p50, p99 float64) {
 	ideal := float64(conns) / loadLatency.Seconds()
 	share = r.rate() / ideal
 	p50 = float64(r.percentile(0.50)) / float64(loadLatency)
 	p99 = float64(r.percentile(0.99)) / float64(loadLatency)
-	fmt.Printf("load: GET %s, %d connections, %v measured, latency %v %s\n", loadPath, conns, r.window, loadLatency, note)
-	fmt.Printf("  throughput %8.0f req/s = %5.1f%% of ideal %.0f req/s\n", r.rate(), 100*share, ideal)
-	fmt.Printf("  p50 %v = %.2fx, p99 %v = %.2fx, errors %d\n",
-		r.percentile(0.50).Round(time.Microsecond), p50, r.percentile(0.99).Round(time.Microsecond), p99, r.errors)
-	fmt.Printf("  CPU %v per request, client and server together (%v in the window)\n",
-		(r.cpu / time.Duration(max(r.requests, 1))).Round(100*time.Nanosecond), r.cpu.Round(time.Millisecond))
 	return share, p50, p99
 }
