@@ -18,6 +18,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -153,7 +154,18 @@ func TestNotebooks(t *testing.T) {
 
 	cfg := mockserver.DefaultConfig()
 	cfg.LatencyScale = s.latencyScale
-	srv := servertest.Start(t, cfg)
+	// The outputs an -update run commits show the server's address, so it
+	// serves where a learner's does; a CI run takes any free port.
+	addr := "127.0.0.1:0"
+	if *flagUpdate {
+		addr = mockserver.DefaultAddr
+		if ln, err := net.Listen("tcp", addr); err != nil {
+			t.Fatalf("-update serves the mock server on %s so that the committed outputs show the workshop's address, but it is taken (%v): stop the server there (make lab, make server) and run again", addr, err)
+		} else {
+			ln.Close()
+		}
+	}
+	srv := servertest.StartAt(t, cfg, addr)
 	t.Logf("server %s latency-scale=%g videos=%d model-work=%d update=%v", srv.URL, s.latencyScale, s.videos, s.modelWork, *flagUpdate)
 
 	env = append(env,

@@ -19,18 +19,27 @@ type Server struct {
 	Server *mockserver.Server // the server itself
 }
 
-// Start runs the real server on 127.0.0.1:0 and stops it in tb.Cleanup.
-// cfg.Addr is ignored. Start fails tb if the server cannot start.
+// Start runs the real server on a free loopback port (127.0.0.1:0) and stops
+// it in tb.Cleanup. cfg.Addr is ignored. Start fails tb if the server cannot
+// start.
 func Start(tb testing.TB, cfg mockserver.Config) *Server {
 	tb.Helper()
-	cfg.Addr = "127.0.0.1:0"
+	return StartAt(tb, cfg, "127.0.0.1:0")
+}
+
+// StartAt is Start on the given address instead of a free port, e.g. the
+// workshop's default mockserver.DefaultAddr. It fails tb if the address is
+// taken.
+func StartAt(tb testing.TB, cfg mockserver.Config, addr string) *Server {
+	tb.Helper()
+	cfg.Addr = addr
 	srv, err := mockserver.New(cfg)
 	if err != nil {
 		tb.Fatalf("servertest: %v", err)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		tb.Fatalf("servertest: listen: %v", err)
+		tb.Fatalf("servertest: listen on %s: %v", addr, err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

@@ -1,6 +1,7 @@
 package servertest
 
 import (
+	"net"
 	"net/http"
 	"testing"
 
@@ -28,5 +29,28 @@ func TestStartServesAndStops(t *testing.T) {
 	if resp, err := http.Get(url + "/healthz"); err == nil {
 		resp.Body.Close()
 		t.Fatalf("server at %s still answers after cleanup", url)
+	}
+}
+
+func TestStartAtServesOnTheGivenAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := mockserver.DefaultConfig()
+	cfg.LatencyScale = 0
+	srv := StartAt(t, cfg, addr)
+	if srv.URL != "http://"+addr {
+		t.Fatalf("URL = %s, want http://%s", srv.URL, addr)
+	}
+	resp, err := http.Get(srv.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %s", resp.Status)
 	}
 }
