@@ -85,7 +85,31 @@ func checkContentWarningsAttempt(t *testing.T, nb *Executed) {
 			t.Errorf("the heartbeat ticked %v of %v times next to one model, want at least a quarter: CPU work froze other goroutines", ticks, expected)
 		}
 	}
+	checkPushback(t, nb)
 	checkExercise(t, nb, "TestProcessAllLimited")
+}
+
+// checkPushback: the second server, capped at 20 waiting requests, answered
+// the burst of 100 with slots for 10, a queue for 20 and 503s with a
+// Retry-After for most of the rest, and counted them.
+func checkPushback(t *testing.T, nb *Executed) {
+	requests := nb.Number(t, "pushback", "requests")
+	ok := nb.Number(t, "pushback", "ok")
+	rejected := nb.Number(t, "pushback", "rejected")
+	if ok+rejected != requests || requests != 100 {
+		t.Errorf("pushback: %v answered + %v rejected, want all of 100 requests", ok, rejected)
+	}
+	if counted := nb.Number(t, "pushback", "server_rejected"); counted != rejected {
+		t.Errorf("pushback: the client saw %v 503s, the server counted %v rejected", rejected, counted)
+	}
+	// 10 slots and 20 waiting are always served; what arrives while they
+	// hold (200 ms and more) is turned away.
+	if ok < 30 || rejected < 50 {
+		t.Errorf("pushback: %v answered, %v rejected; want at least 30 answered and most of the other 70 rejected", ok, rejected)
+	}
+	if ra := nb.Number(t, "pushback", "retry_after"); ra < 1 {
+		t.Errorf("pushback: Retry-After %vs, want the server's suggestion (at least 1s)", ra)
+	}
 }
 
 // checkContentWarningsFinal: the final version kept within its limits, never

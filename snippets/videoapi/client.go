@@ -255,6 +255,11 @@ func (c *Client) send(ctx context.Context, method, path string, in any) (*http.R
 func readAPIError(resp *http.Response) *APIError {
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	e := &APIError{StatusCode: resp.StatusCode}
+	// Retry-After is either a number of seconds or an HTTP date; the mock
+	// server sends seconds.
+	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs > 0 {
+		e.RetryAfter = time.Duration(secs) * time.Second
+	}
 	var body struct {
 		Detail json.RawMessage `json:"detail"`
 	}

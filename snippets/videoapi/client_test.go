@@ -221,3 +221,47 @@ func TestBaseURL(t *testing.T) {
 		t.Errorf("trailing slash kept: %q", got)
 	}
 }
+
+// TestOverloadedServerSaysWhenToRetry fires more requests at once than the
+// video gate holds plus the one it lets wait: the rest are answered 503 at
+// once, with the Retry-After the server suggests.
+func TestOverloadedServerSaysWhenToRetry(t *testing.T) {
+	cfg := mockserver.DefaultConfig()
+	cfg.LatencyScale = 0.5 // holds of 100 ms and more: all requests arrive while the first ones hold
+	cfg.Videos = 20
+	cfg.MaxWaiting = 1
+	c := videoapi.New(servertest.Start(t, cfg).URL)
+	defer c.CloseIdleConnections()
+	ctx := context.Background()
+	ids, err := c.ListIDs(ctx, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() { _, errs[i] = c.Video(ctx, id) })
+	}
+	wg.Wait()
+	rejected := 0
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var apiErr *videoapi.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusServiceUnavailable {
+			t.Fatalf("error %v, want a 503 *APIError", err)
+		}
+		if apiErr.RetryAfter < time.Second {
+			t.Errorf("RetryAfter = %v, want the server's suggestion (at least 1s)", apiErr.RetryAfter)
+		}
+		rejected++
+	}
+	stats, err := c.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rejected == 0 || stats["video"].Rejected != rejected {
+		t.Errorf("%d requests answered 503, the server counted %d rejected; want the same, at least 1", rejected, stats["video"].Rejected)
+	}
+}

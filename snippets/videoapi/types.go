@@ -1,6 +1,9 @@
 package videoapi
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Video is one video as the server returns it (the transcript is fetched separately).
 type Video struct {
@@ -53,10 +56,13 @@ func (e EndpointStats) String() string {
 }
 
 // APIError is the error for any answer outside 2xx. Detail is the server's
-// "detail" message (or the status text when the body has none).
+// "detail" message (or the status text when the body has none). RetryAfter is
+// how long the server asked the client to wait before trying again (its
+// Retry-After header, sent with 503 when it is overloaded), or 0.
 type APIError struct {
 	StatusCode int
 	Detail     string
+	RetryAfter time.Duration
 }
 
 // Error reports the status code and the server's detail.
