@@ -291,13 +291,38 @@ func BenchmarkLoad(b *testing.B) {
 
 	share, p50, p99 := loadFigures(loadConns, runs[0].r)
 	_, _, idleP99 := loadFigures(idleConns, runs[2].r)
-	_, _, bareP99 := loadFigures(loadConns, runs[3].r)
+	bareShare, _, bareP99 := loadFigures(loadConns, runs[3].r)
+	fmt.Println("verdict:", loadVerdict(share, p99, bareShare, bareP99))
 	b.ReportMetric(100*share, "%ideal")
 	b.ReportMetric(p50, "p50/50ms")
 	b.ReportMetric(p99, "p99/50ms")
 	b.ReportMetric(idleP99, "noload-p99/50ms")
 	b.ReportMetric(bareP99, "bare-p99/50ms")
 	b.ReportMetric(z.rate(), "req/s@scale0")
+}
+
+// Targets of the 1000-connection run.
+const (
+	targetShare = 0.90 // of the ideal throughput
+	targetP99   = 1.2  // times the modelled latency
+)
+
+// loadVerdict reads the 1000-connection rows: whether the mock server met the
+// targets and, if not, whether the bare control (the same sleep with nothing
+// else) met them on this machine, i.e. whether the server or the machine is
+// what stands in the way.
+func loadVerdict(share, p99, bareShare, bareP99 float64) string {
+	meets := func(share, p99 float64) bool { return share >= targetShare && p99 <= targetP99 }
+	switch {
+	case meets(share, p99):
+		return fmt.Sprintf("targets met (%.1f%% of ideal, p99 %.2fx)", 100*share, p99)
+	case meets(bareShare, bareP99):
+		return fmt.Sprintf("targets missed (%.1f%%, p99 %.2fx) while the bare control met them (%.1f%%, p99 %.2fx): the mock server's own work stands in the way",
+			100*share, p99, 100*bareShare, bareP99)
+	default:
+		return fmt.Sprintf("targets missed (%.1f%%, p99 %.2fx), and by the bare control too (%.1f%%, p99 %.2fx): this machine cannot meet them at %d connections",
+			100*share, p99, 100*bareShare, bareP99, loadConns)
+	}
 }
 
 // loadFigures returns a run's share of the ideal throughput for conns
@@ -308,4 +333,26 @@ func loadFigures(conns int, r loadResult) (share, p50, p99 float64) {
 	p50 = float64(r.percentile(0.50)) / float64(loadLatency)
 	p99 = float64(r.percentile(0.99)) / float64(loadLatency)
 	return share, p50, p99
+}
+
+func TestLoadVerdict(t *testing.T) {
+	tests := []struct {
+		name                           string
+		share, p99, bareShare, bareP99 float64
+		want                           string
+	}{
+		{"met", 0.95, 1.1, 0.96, 1.05, "targets met"},
+		{"met at the limits", 0.90, 1.2, 0.5, 3, "targets met"},
+		{"server in the way", 0.95, 1.3, 0.95, 1.1, "the mock server's own work stands in the way"},
+		{"slow server", 0.85, 1.1, 0.92, 1.15, "the mock server's own work stands in the way"},
+		{"machine", 0.90, 1.4, 0.91, 1.38, "this machine cannot meet them"},
+		{"machine, throughput", 0.88, 1.1, 0.89, 1.1, "this machine cannot meet them"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := loadVerdict(tt.share, tt.p99, tt.bareShare, tt.bareP99); !strings.Contains(got, tt.want) {
+				t.Errorf("loadVerdict(%v, %v, %v, %v) = %q, want it to say %q", tt.share, tt.p99, tt.bareShare, tt.bareP99, got, tt.want)
+			}
+		})
+	}
 }
