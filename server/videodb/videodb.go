@@ -15,7 +15,7 @@ import (
 const (
 	MaxVideos            = 10000 // largest catalogue New builds
 	TranscriptParagraphs = 5     // paragraphs per transcript
-	NASAOneIn            = 10    // about one video in NASAOneIn mentions NASA
+	NASAOneIn            = 10    // exactly one video in each run of NASAOneIn (0-9, 10-19, ...) mentions NASA
 	NASA                 = "NASA"
 	minIDLength          = 3
 	maxIDLength          = 12
@@ -60,7 +60,9 @@ func New(n int, seed int64) (*DB, error) {
 	f := faker.NewWithSeedInt64(seed)
 	db := &DB{ids: make([]string, 0, n), byID: make(map[string]*record, n)}
 	span := int(lastUpload.Sub(firstUpload) / (24 * time.Hour))
+	nasaAt := 0 // which video of the current run of NASAOneIn mentions NASA
 	for len(db.ids) < n {
+		i := len(db.ids)
 		id := uniqueWord(f, db.byID)
 		v := Video{
 			ID:          id,
@@ -70,7 +72,12 @@ func New(n int, seed int64) (*DB, error) {
 			Views:       f.IntBetween(0, 1_000_000),
 			Warnings:    []string{},
 		}
-		mentions := f.IntBetween(0, NASAOneIn-1) == 0
+		// One in each run of NASAOneIn, at a random place: every batch of
+		// "the first n" videos holds n/NASAOneIn of them, give or take one.
+		if i%NASAOneIn == 0 {
+			nasaAt = f.IntBetween(0, NASAOneIn-1)
+		}
+		mentions := i%NASAOneIn == nasaAt
 		db.ids = append(db.ids, id)
 		db.byID[id] = &record{video: v, transcript: transcript(f, mentions)}
 	}
