@@ -17,7 +17,6 @@
 package browsercheck
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -29,10 +28,9 @@ import (
 	"time"
 
 	"github.com/go-rod/rod"
-	"github.com/go-rod/rod/lib/launcher"
-	"github.com/go-rod/rod/lib/launcher/flags"
 	"github.com/go-rod/rod/lib/proto"
 
+	"github.com/go-async-workshop/workshop/internal/chromium"
 	"github.com/go-async-workshop/workshop/server/mockserver"
 	"github.com/go-async-workshop/workshop/server/servertest"
 )
@@ -43,9 +41,6 @@ const (
 	DefaultNotebook = "01_snippets_from_the_slides.ipynb"
 	// KernelDisplayName is the kernel JupyterLab must show for it.
 	KernelDisplayName = "Go (gonb)"
-	// Chromium is Debian's browser; the check never downloads one.
-	Chromium = "/usr/bin/chromium"
-
 	// LatencyScale, Videos and ModelWork keep the run short (the notebook
 	// harness uses the same values in CI).
 	LatencyScale = 0.1
@@ -193,46 +188,8 @@ func screenshotName(base string) string {
 // blank page of the check's size. Cleanup closes the browser.
 func openBrowser(t *testing.T, bin string) *rod.Page {
 	t.Helper()
-	profile := t.TempDir() // removed after the browser has stopped (cleanups run in reverse)
-	ctx, cancel := context.WithTimeout(context.Background(), BrowserStartTimeout)
-	defer cancel()
-	l := launcher.New().Context(ctx).
-		Bin(bin).
-		Headless(true).
-		Leakless(true). // a guard process stops Chromium if the test binary dies
-		NoSandbox(true).
-		UserDataDir(profile).
-		// Chromium's crash and cache folders go to the temporary profile
-		// too, never to the user's ~/.config or ~/.cache.
-		Set(flags.Env, append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(profile, "config"), "XDG_CACHE_HOME="+filepath.Join(profile, "cache"))...).
-		Set("disable-crash-reporter").
-		Set("disable-gpu").
-		Set("disable-background-networking").
-		Set("disable-component-update").
-		Set("disable-sync").
-		Set("no-first-run").
-		Set("window-size", fmt.Sprintf("%d,%d", ViewportWidth, ViewportHeight))
-	controlURL, err := l.Launch()
-	if err != nil {
-		t.Fatalf("starting Chromium %s: %v", bin, err)
-	}
-	t.Cleanup(func() {
-		l.Kill()
-		l.Cleanup() // waits for the process to exit
-	})
-	browser := rod.New().ControlURL(controlURL)
-	if err := browser.Connect(); err != nil {
-		t.Fatalf("connecting to Chromium: %v", err)
-	}
-	t.Cleanup(func() { _ = browser.Close() })
-	page, err := browser.Page(proto.TargetCreateTarget{URL: "about:blank"})
-	if err != nil {
-		t.Fatalf("opening a page: %v", err)
-	}
-	if err := page.SetViewport(&proto.EmulationSetDeviceMetricsOverride{Width: ViewportWidth, Height: ViewportHeight, DeviceScaleFactor: 1}); err != nil {
-		t.Fatalf("sizing the page: %v", err)
-	}
-	return page
+	b := chromium.Start(t, chromium.Options{Bin: bin, Width: ViewportWidth, Height: ViewportHeight, StartTimeout: BrowserStartTimeout})
+	return b.Page(t)
 }
 
 // clickMenu opens a menu of JupyterLab's menu bar and clicks the item that

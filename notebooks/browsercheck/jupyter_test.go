@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-async-workshop/workshop/internal/chromium"
 )
 
 // setupHint tells how to install what the check needs.
@@ -68,11 +70,8 @@ func findTools(t *testing.T, root string) tools {
 	if _, err := os.Stat(kernel.Argv[0]); err != nil {
 		t.Fatalf("the GoNB kernel points at a missing program %s: %s", kernel.Argv[0], setupHint)
 	}
-	tl.chromium = Chromium
-	if _, err := os.Stat(tl.chromium); err != nil {
-		if tl.chromium, err = exec.LookPath("chromium"); err != nil {
-			t.Fatalf("Chromium not found at %s or on PATH: install the system browser, e.g. `sudo apt-get install chromium` (the check never downloads one)", Chromium)
-		}
+	if tl.chromium, err = chromium.Find(); err != nil {
+		t.Fatal(err)
 	}
 	return tl
 }
