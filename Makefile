@@ -47,7 +47,7 @@ server:
 # (sync vs final) at the workshop's latency; both print their figures.
 bench:
 	go test -run '^$$' -bench BenchmarkLoad -benchtime 1x ./server/mockserver
-	go run ./snippets/cmd/cwbench
+	go run ./snippets/cmd/contentwarningsbench
 
 notebooks: setup
 	go test ./notebooks -run TestNotebooks -timeout 90m -args -update

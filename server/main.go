@@ -53,22 +53,16 @@ func main() {
 
 // run serves until SIGINT or SIGTERM, then lets in-flight requests finish.
 func run(cfg mockserver.Config) error {
-	srv, err := mockserver.New(cfg)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	srv, err := mockserver.Start(cfg)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	log.Printf("video server on http://%s (latency scale %g, %d videos); docs at /docs; Ctrl+C stops it", ln.Addr(), cfg.LatencyScale, cfg.Videos)
+	log.Printf("video server on %s (latency scale %g, %d videos); docs at /docs; Ctrl+C stops it", srv.URL, cfg.LatencyScale, cfg.Videos)
 
 	select {
-	case err := <-served:
+	case err := <-srv.Served():
 		return err
 	case <-ctx.Done():
 	}
@@ -76,10 +70,7 @@ func run(cfg mockserver.Config) error {
 	log.Print("shutting down: waiting for in-flight requests")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return err
-	}
-	if err := <-served; err != nil {
+	if err := srv.Stop(sctx); err != nil {
 		return err
 	}
 	log.Print("stopped")

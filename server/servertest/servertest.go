@@ -3,7 +3,6 @@ package servertest
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
@@ -33,25 +32,16 @@ func Start(tb testing.TB, cfg mockserver.Config) *Server {
 func StartAt(tb testing.TB, cfg mockserver.Config, addr string) *Server {
 	tb.Helper()
 	cfg.Addr = addr
-	srv, err := mockserver.New(cfg)
+	r, err := mockserver.Start(cfg)
 	if err != nil {
-		tb.Fatalf("servertest: %v", err)
+		tb.Fatalf("servertest: start on %s: %v", addr, err)
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		tb.Fatalf("servertest: listen on %s: %v", addr, err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			tb.Errorf("servertest: shutdown: %v", err)
-		}
-		if err := <-done; err != nil {
-			tb.Errorf("servertest: serve: %v", err)
+		if err := r.Stop(ctx); err != nil {
+			tb.Errorf("servertest: stop: %v", err)
 		}
 	})
-	return &Server{URL: "http://" + ln.Addr().String(), Server: srv}
+	return &Server{URL: r.URL, Server: r.Server}
 }

@@ -70,7 +70,7 @@ func TestRunInProcess(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	for _, p := range []string{
-		`cwbench: 12 videos, \d+ cores`,
+		`contentwarningsbench: 12 videos, \d+ cores`,
 		`model: one SHA-512 pass over 100 MB = \d+\.\d{3}s CPU`,
 		`sync  wall +\d+\.\d\ds  verified, \d+ flagged`,
 		`final wall +\d+\.\d\ds  verified`,

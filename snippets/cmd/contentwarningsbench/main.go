@@ -1,10 +1,10 @@
-// Command cwbench measures the content-warnings app: for each model work
+// Command contentwarningsbench measures the content-warnings app: for each model work
 // level it runs Sync and Final over the same videos and prints their wall
 // times, the speed-up, and how close Final comes to its physical bound.
 //
-//	go run ./snippets/cmd/cwbench            # in-process server, latency scale 1
-//	go run ./snippets/cmd/cwbench -n 30 -work 10,0
-//	go run ./snippets/cmd/cwbench -api http://127.0.0.1:8000 -scale 1
+//	go run ./snippets/cmd/contentwarningsbench            # in-process server, latency scale 1
+//	go run ./snippets/cmd/contentwarningsbench -n 30 -work 10,0
+//	go run ./snippets/cmd/contentwarningsbench -api http://127.0.0.1:8000 -scale 1
 //
 // The bound is the larger of two lower limits on Final's wall time:
 //   - CPU: list + first fetch + (videos x CPU per video) / cores + save, where
@@ -29,7 +29,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"runtime"
 	"strconv"
 	"strings"
@@ -59,7 +58,7 @@ type config struct {
 }
 
 func parse(args []string, stdout io.Writer) (config, error) {
-	fs := flag.NewFlagSet("cwbench", flag.ContinueOnError)
+	fs := flag.NewFlagSet("contentwarningsbench", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	var c config
 	fs.IntVar(&c.n, "n", cw.VideosFromEnv(), "number of videos")
@@ -107,7 +106,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 	cores := runtime.GOMAXPROCS(0)
 	pass := measurePass()
-	fmt.Fprintf(stdout, "cwbench: %d videos, %d cores (GOMAXPROCS), server %s, latency scale %g\n", c.n, cores, where, c.scale)
+	fmt.Fprintf(stdout, "contentwarningsbench: %d videos, %d cores (GOMAXPROCS), server %s, latency scale %g\n", c.n, cores, where, c.scale)
 	fmt.Fprintf(stdout, "model: one SHA-512 pass over 100 MB = %.3fs CPU (%.3fs wall)\n", pass.cpu.Seconds(), pass.wall.Seconds())
 
 	for _, work := range c.works {
@@ -164,23 +163,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 // startServer runs the mock server in this process on a loopback port.
 func startServer(scale float64, n int) (url string, stop func(), err error) {
 	cfg := mockserver.DefaultConfig()
+	cfg.Addr = "127.0.0.1:0"
 	cfg.LatencyScale = scale
 	cfg.Videos = max(n, mockserver.DefaultVideos)
-	srv, err := mockserver.New(cfg)
+	srv, err := mockserver.Start(cfg)
 	if err != nil {
 		return "", nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	return "http://" + ln.Addr().String(), func() {
+	return srv.URL, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = srv.Shutdown(ctx)
-		<-done
+		_ = srv.Stop(ctx)
 	}, nil
 }
 

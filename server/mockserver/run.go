@@ -1,0 +1,51 @@
+package mockserver
+
+import (
+	"context"
+	"errors"
+	"net"
+)
+
+// Running is a server answering on a listener in its own goroutine: what
+// the server command, the tests (package servertest) and the measuring
+// programs start.
+type Running struct {
+	*Server
+	URL    string // base URL, e.g. "http://127.0.0.1:8000"
+	ln     net.Listener
+	served chan error
+}
+
+// Start builds the server for cfg, listens on cfg.Addr (a port of 0 picks a
+// free one) and serves in a new goroutine until Stop.
+func Start(cfg Config) (*Running, error) {
+	srv, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	r := &Running{Server: srv, URL: "http://" + ln.Addr().String(), ln: ln, served: make(chan error, 1)}
+	go func() { r.served <- srv.Serve(ln) }()
+	return r, nil
+}
+
+// Addr is the address the server listens on.
+func (r *Running) Addr() net.Addr { return r.ln.Addr() }
+
+// Served receives Serve's error if the server stops by itself, before Stop.
+func (r *Running) Served() <-chan error { return r.served }
+
+// Stop shuts the server down gracefully (see Server.Shutdown) and waits for
+// Serve to return. ctx bounds the wait for in-flight requests.
+func (r *Running) Stop(ctx context.Context) error {
+	err := r.Shutdown(ctx)
+	select {
+	case serveErr := <-r.served:
+		return errors.Join(err, serveErr)
+	case <-ctx.Done():
+		return errors.Join(err, ctx.Err())
+	}
+}
