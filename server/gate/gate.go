@@ -22,30 +22,6 @@ const DegradeCap = 10
 // ErrOverloaded is returned by Do when the queue already holds MaxWaiting requests.
 var ErrOverloaded = errors.New("gate: too many requests waiting")
 
-// Sleeper waits for d or until ctx is done, whichever comes first.
-// Tests inject a fake one so that hold times are exact and instant.
-type Sleeper interface {
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-// RealSleeper sleeps on the wall clock.
-type RealSleeper struct{}
-
-// Sleep waits for d or until ctx is done.
-func (RealSleeper) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // Config describes one gate.
 type Config struct {
 	Capacity   int           // slots; 0 means unlimited (fixed latency)
@@ -53,7 +29,9 @@ type Config struct {
 	Step       time.Duration // S: extra hold per request queued behind, up to DegradeCap
 	Scale      float64       // multiplies every hold time; 0 means no sleeping
 	MaxWaiting int           // 0 means unlimited; else Do rejects when this many already wait
-	Sleeper    Sleeper       // nil means RealSleeper
+	// Notify, if set, is called after every change of the counters,
+	// outside the gate's lock. It must return at once.
+	Notify func()
 }
 
 // Stats is a snapshot of a gate's counters.
@@ -70,12 +48,12 @@ type Stats struct {
 // Gate is a FIFO queue in front of a fixed number of slots. It is safe for
 // concurrent use.
 type Gate struct {
-	cfg     Config
-	sleeper Sleeper
+	cfg Config
 
-	mu    sync.Mutex
-	queue []*waiter // FIFO; index 0 is the head
-	stats Stats
+	mu     sync.Mutex
+	queue  []*waiter // FIFO; index 0 is the head
+	stats  Stats
+	recent recentLatencies
 }
 
 // waiter is one queued request; ready receives w when a slot is handed over.
@@ -89,12 +67,14 @@ func New(cfg Config) *Gate {
 	if cfg.Capacity < 0 || cfg.MinDelay < 0 || cfg.Step < 0 || cfg.Scale < 0 || cfg.MaxWaiting < 0 {
 		panic("gate: negative config value")
 	}
-	s := cfg.Sleeper
-	if s == nil {
-		s = RealSleeper{}
-	}
-	return &Gate{cfg: cfg, sleeper: s}
+	return &Gate{cfg: cfg}
 }
+
+// Capacity is the number of slots; 0 means unlimited (a fixed latency).
+func (g *Gate) Capacity() int { return g.cfg.Capacity }
+
+// MaxWaiting is the most requests that may wait; 0 means unlimited.
+func (g *Gate) MaxWaiting() int { return g.cfg.MaxWaiting }
 
 // Hold returns the time a request holds its slot when w requests are queued
 // behind it.
@@ -121,17 +101,39 @@ func (g *Gate) RetryAfter() time.Duration {
 // and releases it. It returns w, the number of requests that were queued behind
 // this one when it got its slot. It returns ErrOverloaded without queueing if
 // MaxWaiting requests already wait, and ctx's error if ctx ends while queued or
-// holding. The slot is always released.
+// holding. The slot is always released. The time from the call to the release
+// of a served request counts in Recent.
 func (g *Gate) Do(ctx context.Context) (w int, err error) {
+	start := time.Now()
 	w, err = g.acquire(ctx)
+	g.notify()
 	if err != nil {
 		return 0, err
 	}
 	if hold := g.Hold(w); hold > 0 {
-		err = g.sleeper.Sleep(ctx, hold)
+		err = sleep(ctx, hold)
 	}
-	g.release(err == nil, w > 0)
+	g.release(err == nil, w > 0, start)
+	g.notify()
 	return w, err
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (g *Gate) notify() {
+	if g.cfg.Notify != nil {
+		g.cfg.Notify()
+	}
 }
 
 // acquire returns w once the caller owns a slot.
@@ -166,7 +168,7 @@ func (g *Gate) acquire(ctx context.Context) (int, error) {
 		}
 		// The slot was handed over while we gave up: pass it on.
 		<-me.ready
-		g.release(false, false)
+		g.release(false, false, time.Time{})
 		return 0, ctx.Err()
 	}
 }
@@ -184,12 +186,15 @@ func (g *Gate) remove(me *waiter) bool {
 	return false
 }
 
-// release counts the finished request and hands its slot to the head of the
-// queue, telling it how many requests still wait behind it.
-func (g *Gate) release(served, degraded bool) {
+// release counts the finished request (which entered the gate at start) and
+// hands its slot to the head of the queue, telling it how many requests still
+// wait behind it.
+func (g *Gate) release(served, degraded bool, start time.Time) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if served {
+		now := time.Now()
+		g.recent.add(now, now.Sub(start))
 		g.stats.Served++
 		if degraded {
 			g.stats.Degraded++
@@ -206,6 +211,16 @@ func (g *Gate) release(served, degraded bool) {
 	next.ready <- len(g.queue) // buffered: never blocks; the slot stays in flight
 }
 
+// Recent returns the latencies (arrival to answer) of the requests served
+// in about the last RecentWindow.
+func (g *Gate) Recent() Latencies {
+	now := time.Now()
+	g.mu.Lock()
+	n, samples := g.recent.collect(now, nil)
+	g.mu.Unlock()
+	return summarize(n, samples)
+}
+
 // Stats returns a snapshot of the counters.
 func (g *Gate) Stats() Stats {
 	g.mu.Lock()
@@ -213,10 +228,13 @@ func (g *Gate) Stats() Stats {
 	return g.stats
 }
 
-// ResetStats zeroes the counters and sets the peaks to the current values.
+// ResetStats zeroes the counters, forgets the recent latencies and sets the
+// peaks to the current values.
 func (g *Gate) ResetStats() {
+	defer g.notify()
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.recent.reset()
 	g.stats = Stats{
 		InFlight:     g.stats.InFlight,
 		Waiting:      g.stats.Waiting,

@@ -4,85 +4,11 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
-
-// fakeClock is a Sleeper on virtual time: sleepers wake only when the test
-// advances the clock, so hold times are exact and cost no real time.
-type fakeClock struct {
-	mu       sync.Mutex
-	now      time.Duration
-	sleepers map[chan struct{}]time.Duration // wake-up channel -> deadline
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{sleepers: map[chan struct{}]time.Duration{}}
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	ch := make(chan struct{})
-	c.mu.Lock()
-	c.sleepers[ch] = c.now + d
-	c.mu.Unlock()
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-		c.mu.Lock()
-		delete(c.sleepers, ch)
-		c.mu.Unlock()
-		return ctx.Err()
-	}
-}
-
-// sleeping returns the number of goroutines asleep.
-func (c *fakeClock) sleeping() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.sleepers)
-}
-
-// advance moves the clock to the earliest deadline and wakes every sleeper
-// due by then.
-func (c *fakeClock) advance() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	next := time.Duration(-1)
-	for _, at := range c.sleepers {
-		if next < 0 || at < next {
-			next = at
-		}
-	}
-	if next < 0 {
-		return
-	}
-	c.now = next
-	for ch, at := range c.sleepers {
-		if at <= next {
-			close(ch)
-			delete(c.sleepers, ch)
-		}
-	}
-}
-
-func (c *fakeClock) elapsed() time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// eventually polls cond until it holds, failing the test after a while.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Microsecond)
-	}
-}
 
 // outcome is what one request saw.
 type outcome struct {
@@ -90,54 +16,28 @@ type outcome struct {
 	finished time.Duration
 }
 
-// runAtOnce sends n requests through g "at the same instant" (in a known
-// FIFO order, all before the clock moves) and returns what each one saw and
-// the total virtual time.
-func runAtOnce(t *testing.T, g *Gate, clock *fakeClock, n int) ([]outcome, time.Duration) {
+// runAtOnce sends n requests through g "at the same instant" and returns
+// what each one saw and the total time. It runs inside a synctest bubble, so
+// the time is virtual: hold times are exact and cost no real time. Each
+// request enters the gate before the next one starts, so the queue order
+// is the order of i.
+func runAtOnce(t *testing.T, g *Gate, n int) ([]outcome, time.Duration) {
 	t.Helper()
 	out := make([]outcome, n)
-	var (
-		mu   sync.Mutex
-		done int
-		wg   sync.WaitGroup
-	)
+	start := time.Now()
+	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
 			w, err := g.Do(context.Background())
 			if err != nil {
 				t.Errorf("request %d: %v", i, err)
 			}
-			mu.Lock()
-			out[i] = outcome{w: w, finished: clock.elapsed()}
-			done++
-			mu.Unlock()
+			out[i] = outcome{w: w, finished: time.Since(start)}
 		})
-		// Wait until request i is in the gate, so the queue order is i's order.
-		eventually(t, "request to enter the gate", func() bool {
-			s := g.Stats()
-			return s.InFlight+s.Waiting == i+1
-		})
-	}
-	for {
-		// Settled: every slot holder is asleep and every request is either
-		// in the gate or done. Only then may virtual time move.
-		eventually(t, "gate to settle", func() bool {
-			s := g.Stats()
-			mu.Lock()
-			d := done
-			mu.Unlock()
-			return clock.sleeping() == s.InFlight && s.InFlight+s.Waiting+d == n
-		})
-		mu.Lock()
-		finished := done == n
-		mu.Unlock()
-		if finished {
-			break
-		}
-		clock.advance()
+		synctest.Wait() // request i holds a slot or waits in the queue
 	}
 	wg.Wait()
-	return out, clock.elapsed()
+	return out, time.Since(start)
 }
 
 func TestGateConcurrentRequests(t *testing.T) {
@@ -160,40 +60,40 @@ func TestGateConcurrentRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := newFakeClock()
-			cfg := tt.cfg
-			cfg.Sleeper = clock
-			g := New(cfg)
-			out, elapsed := runAtOnce(t, g, clock, tt.n)
+			synctest.Test(t, func(t *testing.T) {
+				cfg := tt.cfg
+				g := New(cfg)
+				out, elapsed := runAtOnce(t, g, tt.n)
 
-			for i, o := range out {
-				// Requests that found a free slot have nobody behind them;
-				// the others are handed a slot with n-1-i still queued.
-				want := 0
-				if i >= cfg.Capacity {
-					want = tt.n - 1 - i
+				for i, o := range out {
+					// Requests that found a free slot have nobody behind them;
+					// the others are handed a slot with n-1-i still queued.
+					want := 0
+					if i >= cfg.Capacity {
+						want = tt.n - 1 - i
+					}
+					if o.w != want {
+						t.Errorf("request %d: w = %d, want %d", i, o.w, want)
+					}
 				}
-				if o.w != want {
-					t.Errorf("request %d: w = %d, want %d", i, o.w, want)
+				if elapsed != tt.elapsed {
+					t.Errorf("all done after %v, want %v", elapsed, tt.elapsed)
 				}
-			}
-			if elapsed != tt.elapsed {
-				t.Errorf("all done after %v, want %v", elapsed, tt.elapsed)
-			}
-			s := g.Stats()
-			wantDegraded := max(tt.n-cfg.Capacity, 0)
-			if tt.n > cfg.Capacity {
-				wantDegraded-- // the last one queued has nobody behind it
-			}
-			wantStats := Stats{
-				PeakInFlight: min(tt.n, cfg.Capacity),
-				PeakWaiting:  max(tt.n-cfg.Capacity, 0),
-				Served:       tt.n,
-				Degraded:     wantDegraded,
-			}
-			if s != wantStats {
-				t.Errorf("stats = %+v, want %+v", s, wantStats)
-			}
+				s := g.Stats()
+				wantDegraded := max(tt.n-cfg.Capacity, 0)
+				if tt.n > cfg.Capacity {
+					wantDegraded-- // the last one queued has nobody behind it
+				}
+				wantStats := Stats{
+					PeakInFlight: min(tt.n, cfg.Capacity),
+					PeakWaiting:  max(tt.n-cfg.Capacity, 0),
+					Served:       tt.n,
+					Degraded:     wantDegraded,
+				}
+				if s != wantStats {
+					t.Errorf("stats = %+v, want %+v", s, wantStats)
+				}
+			})
 		})
 	}
 }
@@ -220,69 +120,73 @@ func TestHold(t *testing.T) {
 }
 
 func TestMaxWaitingRejects(t *testing.T) {
-	clock := newFakeClock()
-	g := New(Config{Capacity: 1, MinDelay: time.Second, Scale: 1, MaxWaiting: 2, Sleeper: clock})
-	var wg sync.WaitGroup
-	for i := range 3 { // one holds the slot, two wait
-		wg.Go(func() {
-			if _, err := g.Do(context.Background()); err != nil {
-				t.Errorf("request %d: %v", i, err)
-			}
-		})
-		eventually(t, "request to enter", func() bool { s := g.Stats(); return s.InFlight+s.Waiting == i+1 })
-	}
-	if _, err := g.Do(context.Background()); !errors.Is(err, ErrOverloaded) {
-		t.Fatalf("4th request: err = %v, want ErrOverloaded", err)
-	}
-	if ra := g.RetryAfter(); ra < time.Second {
-		t.Errorf("RetryAfter = %v, want at least 1s", ra)
-	}
-	for range 3 {
-		eventually(t, "a sleeper", func() bool { return clock.sleeping() == 1 })
-		clock.advance()
-	}
-	wg.Wait()
-	if s := g.Stats(); s.Rejected != 1 || s.Served != 3 || s.InFlight != 0 || s.Waiting != 0 {
-		t.Errorf("stats = %+v, want 3 served, 1 rejected, nothing left", s)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		g := New(Config{Capacity: 1, MinDelay: time.Second, Scale: 1, MaxWaiting: 2})
+		var wg sync.WaitGroup
+		for i := range 3 { // one holds the slot, two wait
+			wg.Go(func() {
+				if _, err := g.Do(context.Background()); err != nil {
+					t.Errorf("request %d: %v", i, err)
+				}
+			})
+		}
+		synctest.Wait()
+		if s := g.Stats(); s.InFlight != 1 || s.Waiting != 2 {
+			t.Fatalf("stats = %+v, want 1 in flight and 2 waiting", s)
+		}
+		if _, err := g.Do(context.Background()); !errors.Is(err, ErrOverloaded) {
+			t.Fatalf("4th request: err = %v, want ErrOverloaded", err)
+		}
+		// The holder's round, then one round per waiting request, each
+		// rounded up to the longest hold.
+		if ra := g.RetryAfter(); ra != 3*time.Second {
+			t.Errorf("RetryAfter = %v, want 3s", ra)
+		}
+		wg.Wait()
+		if s := g.Stats(); s.Rejected != 1 || s.Served != 3 || s.InFlight != 0 || s.Waiting != 0 {
+			t.Errorf("stats = %+v, want 3 served, 1 rejected, nothing left", s)
+		}
+	})
 }
 
 func TestCancelledWaiterFreesItsPlace(t *testing.T) {
-	clock := newFakeClock()
-	g := New(Config{Capacity: 1, MinDelay: time.Second, Scale: 1, Sleeper: clock})
-	holder := make(chan error)
-	go func() { _, err := g.Do(context.Background()); holder <- err }()
-	eventually(t, "holder asleep", func() bool { return clock.sleeping() == 1 })
+	synctest.Test(t, func(t *testing.T) {
+		g := New(Config{Capacity: 1, MinDelay: time.Second, Scale: 1})
+		holder := make(chan error)
+		go func() { _, err := g.Do(context.Background()); holder <- err }()
+		synctest.Wait() // the holder sleeps in its slot
 
-	ctx, cancel := context.WithCancel(context.Background())
-	queued := make(chan error)
-	go func() { _, err := g.Do(ctx); queued <- err }()
-	eventually(t, "waiter queued", func() bool { return g.Stats().Waiting == 1 })
-	cancel()
-	if err := <-queued; !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled waiter: err = %v, want context.Canceled", err)
-	}
-	if s := g.Stats(); s.Waiting != 0 || s.InFlight != 1 {
-		t.Fatalf("after cancel: %+v, want 1 in flight, 0 waiting", s)
-	}
-	clock.advance()
-	if err := <-holder; err != nil {
-		t.Fatal(err)
-	}
-	// The slot is free again: a new request finds it without queueing.
-	next := make(chan int)
-	go func() { w, _ := g.Do(context.Background()); next <- w }()
-	eventually(t, "next asleep", func() bool { return clock.sleeping() == 1 })
-	if s := g.Stats(); s.InFlight != 1 || s.Waiting != 0 {
-		t.Fatalf("next request: %+v, want it in flight, not waiting", s)
-	}
-	clock.advance()
-	if w := <-next; w != 0 {
-		t.Errorf("next w = %d, want 0", w)
-	}
-	if s := g.Stats(); s.Served != 2 || s.InFlight != 0 {
-		t.Errorf("final stats %+v, want 2 served, none in flight", s)
-	}
+		ctx, cancel := context.WithCancel(context.Background())
+		queued := make(chan error)
+		go func() { _, err := g.Do(ctx); queued <- err }()
+		synctest.Wait()
+		if s := g.Stats(); s.Waiting != 1 {
+			t.Fatalf("stats = %+v, want 1 waiting", s)
+		}
+		cancel()
+		if err := <-queued; !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled waiter: err = %v, want context.Canceled", err)
+		}
+		if s := g.Stats(); s.Waiting != 0 || s.InFlight != 1 {
+			t.Fatalf("after cancel: %+v, want 1 in flight, 0 waiting", s)
+		}
+		if err := <-holder; err != nil {
+			t.Fatal(err)
+		}
+		// The slot is free again: a new request finds it without queueing.
+		next := make(chan int)
+		go func() { w, _ := g.Do(context.Background()); next <- w }()
+		synctest.Wait()
+		if s := g.Stats(); s.InFlight != 1 || s.Waiting != 0 {
+			t.Fatalf("next request: %+v, want it in flight, not waiting", s)
+		}
+		if w := <-next; w != 0 {
+			t.Errorf("next w = %d, want 0", w)
+		}
+		if s := g.Stats(); s.Served != 2 || s.InFlight != 0 {
+			t.Errorf("final stats %+v, want 2 served, none in flight", s)
+		}
+	})
 }
 
 // TestCancelRace cancels waiters while slots are being handed over, on the
@@ -322,5 +226,102 @@ func TestResetStats(t *testing.T) {
 	g.ResetStats()
 	if s := g.Stats(); s != (Stats{}) {
 		t.Errorf("after reset: %+v, want zeros", s)
+	}
+}
+
+// TestRecentLatencies sends the talk's 100 requests at once through the
+// video gate and reads the latencies of the last second as it drains.
+func TestRecentLatencies(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := New(Config{Capacity: 10, MinDelay: 200 * time.Millisecond, Step: 100 * time.Millisecond, Scale: 1})
+		if r := g.Recent(); r != (Latencies{}) {
+			t.Fatalf("before any request: %+v, want zeros", r)
+		}
+		start := time.Now()
+		out, elapsed := runAtOnce(t, g, 100)
+		// The window is the current tenth of a second and the nine before.
+		// Every request entered at start, so its latency is its finish time.
+		last := stepOf(start.Add(elapsed))
+		var inWindow []time.Duration
+		for _, o := range out {
+			if last-stepOf(start.Add(o.finished)) < recentSlots {
+				inWindow = append(inWindow, o.finished)
+			}
+		}
+		want := summarize(len(inWindow), inWindow)
+		if len(inWindow) < 10 || want.P95 != elapsed {
+			t.Fatalf("test setup: %d requests in the window, p95 %v", len(inWindow), want.P95)
+		}
+		if r := g.Recent(); r != want {
+			t.Errorf("Recent() = %+v, want %+v", r, want)
+		}
+		time.Sleep(RecentWindow)
+		if r := g.Recent(); r != (Latencies{}) {
+			t.Errorf("a second later: %+v, want zeros", r)
+		}
+		g.Do(context.Background())
+		g.ResetStats()
+		if r := g.Recent(); r != (Latencies{}) {
+			t.Errorf("after ResetStats: %+v, want zeros", r)
+		}
+	})
+}
+
+func TestPercentile(t *testing.T) {
+	ms := func(v ...int) []time.Duration {
+		out := make([]time.Duration, len(v))
+		for i, x := range v {
+			out[i] = time.Duration(x) * time.Millisecond
+		}
+		return out
+	}
+	tests := []struct {
+		sorted []time.Duration
+		p      float64
+		want   time.Duration
+	}{
+		{ms(7), 0.5, 7 * time.Millisecond},
+		{ms(7), 0.95, 7 * time.Millisecond},
+		{ms(1, 2), 0.5, 1 * time.Millisecond},
+		{ms(1, 2, 3, 4), 0.5, 2 * time.Millisecond},
+		{ms(1, 2, 3, 4), 0.95, 4 * time.Millisecond},
+		{ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20), 0.95, 19 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		if got := percentile(tt.sorted, tt.p); got != tt.want {
+			t.Errorf("percentile(%v, %v) = %v, want %v", tt.sorted, tt.p, got, tt.want)
+		}
+	}
+}
+
+func TestRecentSamplesBounded(t *testing.T) {
+	var r recentLatencies
+	now := time.Unix(1000, 0)
+	for i := range 3 * maxSamplesPerSlot {
+		r.add(now, time.Duration(i))
+	}
+	n, samples := r.collect(now, nil)
+	if n != 3*maxSamplesPerSlot || len(samples) != maxSamplesPerSlot {
+		t.Errorf("count %d with %d samples, want %d with %d", n, len(samples), 3*maxSamplesPerSlot, maxSamplesPerSlot)
+	}
+	// Ten steps on, the slot is reused and the old samples are gone.
+	n, _ = r.collect(now.Add(RecentWindow), nil)
+	if n != 0 {
+		t.Errorf("a window later: count %d, want 0", n)
+	}
+}
+
+func TestNotify(t *testing.T) {
+	var calls atomic.Int64
+	g := New(Config{Capacity: 1, Notify: func() { calls.Add(1) }})
+	if _, err := g.Do(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("one request: %d notifications, want 2 (slot taken, slot released)", n)
+	}
+	g.ResetStats()
+	if n := calls.Load(); n != 3 {
+		t.Errorf("after ResetStats: %d notifications, want 3", n)
 	}
 }

@@ -3,8 +3,6 @@ package patterns
 import (
 	"context"
 	"fmt"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -47,16 +45,4 @@ func squares(n int) []int {
 		out[i] = i * i
 	}
 	return out
-}
-
-// lockedWriter is a strings.Builder safe for several goroutines.
-type lockedWriter struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
 }

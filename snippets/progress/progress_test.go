@@ -1,29 +1,17 @@
 package progress
 
 import (
-	"bytes"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/go-async-workshop/workshop/snippets/internal/syncwriter"
 )
 
-// lockedBuffer lets the test read what the bar wrote.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) lastLine() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	parts := strings.Split(strings.TrimRight(l.b.String(), "\n"), "\r")
+// lastLine returns the bar's current line: the text after the last \r.
+func lastLine(w *syncwriter.Writer) string {
+	parts := strings.Split(strings.TrimRight(w.String(), "\n"), "\r")
 	return parts[len(parts)-1]
 }
 
@@ -42,17 +30,17 @@ func TestBarLines(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var out lockedBuffer
+			var out syncwriter.Writer
 			b := New(&out, tt.total, "videos")
 			b.since = func(time.Time) time.Duration { return 1500 * time.Millisecond }
 			for _, n := range tt.adds {
 				b.Add(n)
 			}
 			b.Done()
-			if got := out.lastLine(); got != tt.want {
+			if got := lastLine(&out); got != tt.want {
 				t.Errorf("last line %q, want %q", got, tt.want)
 			}
-			if !strings.HasSuffix(out.b.String(), "\n") {
+			if !strings.HasSuffix(out.String(), "\n") {
 				t.Error("Done did not end the line")
 			}
 		})
@@ -60,7 +48,7 @@ func TestBarLines(t *testing.T) {
 }
 
 func TestBarConcurrentAdds(t *testing.T) {
-	var out lockedBuffer
+	var out syncwriter.Writer
 	b := New(&out, 200, "items")
 	var wg sync.WaitGroup
 	for range 200 {
@@ -73,10 +61,10 @@ func TestBarConcurrentAdds(t *testing.T) {
 	if b.Count() != 200 {
 		t.Errorf("Count() = %d, want 200", b.Count())
 	}
-	if got := out.lastLine(); !strings.Contains(got, "] 200/200 ") {
+	if got := lastLine(&out); !strings.Contains(got, "] 200/200 ") {
 		t.Errorf("last line %q", got)
 	}
-	if n := strings.Count(out.b.String(), "\n"); n != 1 {
+	if n := strings.Count(out.String(), "\n"); n != 1 {
 		t.Errorf("%d newlines, want exactly 1", n)
 	}
 }

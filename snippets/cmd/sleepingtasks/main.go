@@ -8,10 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/go-async-workshop/workshop/snippets/internal/cli"
+	"github.com/go-async-workshop/workshop/snippets/internal/syncwriter"
 	"github.com/go-async-workshop/workshop/snippets/patterns"
 )
 
@@ -27,24 +27,11 @@ func run(_ context.Context, args []string, stdout io.Writer) error {
 	if *d <= 0 {
 		return fmt.Errorf("-d %v: want a positive duration", *d)
 	}
-	stdout = &syncWriter{w: stdout} // the tasks print from two goroutines
+	stdout = syncwriter.New(stdout) // the tasks print from two goroutines
 	seq := patterns.TwoTasksSequential(stdout, *d)
 	fmt.Fprintf(stdout, "sequential: finished in %.2fs\n", seq.Seconds())
 	con := patterns.TwoTasksConcurrent(stdout, *d)
 	fmt.Fprintf(stdout, "concurrent: finished in %.2fs\n", con.Seconds())
 	fmt.Fprintf(stdout, "speed-up: %.1fx\n", seq.Seconds()/con.Seconds())
 	return nil
-}
-
-// syncWriter lets several goroutines write to w, one at a time.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-// Write writes p to the underlying writer while holding the lock.
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
