@@ -6,6 +6,7 @@ package mockserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net"
 	"strconv"
@@ -143,7 +144,7 @@ func (s *Server) App() *fiber.App { return s.app }
 
 // Serve answers requests on ln until Shutdown; it returns nil after a clean
 // shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(drainListener{ln}) }
 
 // wait holds the request in the named gate. Every handler calls it once the
 // input is valid, so bad requests answer at once and change no counters.
@@ -168,6 +169,14 @@ func errorHandler(c *fiber.Ctx, err error) error {
 		code, detail = fe.Code, fe.Message
 		if code == fiber.StatusNotFound && len(detail) > 7 && detail[:7] == "Cannot " {
 			detail = "Not Found" // no route matched
+		}
+	}
+	if code == fiber.StatusRequestEntityTooLarge {
+		// Said the same whether the HTTP engine or the handler found it;
+		// the rest of the body is read and discarded before closing.
+		detail = fmt.Sprintf("body larger than %d bytes", MaxBodyBytes)
+		if conn := c.Context().Conn(); conn != nil {
+			drainOnClose(conn)
 		}
 	}
 	return c.Status(code).JSON(fiber.Map{"detail": detail})
