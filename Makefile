@@ -26,11 +26,15 @@ setup:
 lab: setup
 	@scripts/lab.sh
 
+# go mod tidy -diff fails when go.mod or go.sum is not tidy (the packages the
+# notebook cells import are kept by notebooks/cellimports; the dev tools are in
+# tools.mod, which tidy leaves alone).
 # go test -json feeds scripts/testsummary, which prints what plain go test
 # would (package lines, failures in full), the time of each notebook and of
 # the browser check, and a closing line of counts. -count=1: go test cannot
 # see that Jupyter and Chromium are inputs, so cached results would skip them.
 test: setup .bin/testsummary
+	go mod tidy -diff
 	go vet ./...
 	set -o pipefail; go test -race -count=1 -timeout 45m -json ./... | .bin/testsummary
 

@@ -1,0 +1,59 @@
+// Package cellimports names every package that the notebooks' cells import.
+//
+// Notebook cells are compiled by GoNB in a module of their own, outside this
+// one, so without this file the Go tools would not see that the workshop
+// needs GoNB's gonbui and cache packages or golang.org/x/sync: `go mod tidy`
+// would drop them from go.mod. Importing them here keeps go.mod tidy-clean
+// with the versions the cells get. `make lab` also builds this package in the
+// background once JupyterLab is up, so the Go build cache already holds
+// everything a notebook's first cell compiles.
+//
+// When a cell starts importing a package outside the standard library, add it
+// here (the test beside this file lists what is missing or no longer used).
+// Standard library packages are listed too, only so that they are compiled
+// ahead; the test does not require them.
+//
+// Nothing imports this package and it has no code.
+package cellimports
+
+import (
+	// The standard library packages the cells use.
+	_ "bytes"
+	_ "context"
+	_ "crypto/sha256"
+	_ "encoding/gob"
+	_ "errors"
+	_ "fmt"
+	_ "html"
+	_ "image"
+	_ "image/draw"
+	_ "image/png"
+	_ "log"
+	_ "net"
+	_ "net/http"
+	_ "net/http/httptest"
+	_ "os"
+	_ "os/exec"
+	_ "path/filepath"
+	_ "runtime"
+	_ "slices"
+	_ "strings"
+	_ "sync"
+	_ "sync/atomic"
+	_ "syscall"
+	_ "testing"
+	_ "time"
+
+	// The workshop's packages.
+	_ "github.com/go-async-workshop/workshop/server/mockserver"
+	_ "github.com/go-async-workshop/workshop/snippets/contentwarnings"
+	_ "github.com/go-async-workshop/workshop/snippets/progress"
+	_ "github.com/go-async-workshop/workshop/snippets/timeline"
+	_ "github.com/go-async-workshop/workshop/snippets/videoapi"
+
+	// Other modules.
+	_ "github.com/janpfeifer/gonb/cache"
+	_ "github.com/janpfeifer/gonb/gonbui"
+	_ "golang.org/x/sync/errgroup"
+	_ "golang.org/x/sync/semaphore"
+)
