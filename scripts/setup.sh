@@ -132,3 +132,7 @@ if [[ "$(cat "$mods_stamp" 2>/dev/null)" != "$mods_want" ]]; then
 else
 	step "Go modules: up to date"
 fi
+
+# --- running a class -------------------------------------------------------
+# JupyterHub, its proxy, hadolint and helm: a separate script (it says why).
+"$ROOT/scripts/setup-classroom.sh"

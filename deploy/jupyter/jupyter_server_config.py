@@ -1,0 +1,12 @@
+# Jupyter server configuration of the workshop's single-user environment:
+# the single-user image (JupyterHub, Binder, docker compose) and the
+# one-machine classroom hub put this folder on JUPYTER_CONFIG_PATH.
+# Everything it does is in workshop_videoserver.py beside it.
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import workshop_videoserver  # noqa: E402
+
+workshop_videoserver.configure(c)  # noqa: F821 (c is given by Jupyter)

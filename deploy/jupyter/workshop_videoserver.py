@@ -1,0 +1,204 @@
+"""Starts an attendee's own mock video server with their Jupyter server.
+
+Every attendee of a class (on JupyterHub, on Binder, in the Docker lab, or on
+the one-machine classroom hub) gets a private mock video server, so that one
+attendee's "100 requests at once" never bends another attendee's numbers. The
+server is started when the attendee's Jupyter server starts, never by a
+notebook cell, and it stops when the Jupyter server stops.
+
+jupyter_server_config.py beside this file calls configure(c). Then:
+
+* the server listens on $VIDEO_SERVER_ADDR (default 127.0.0.1:8000, the
+  address a Kubernetes pod or a Binder container gives each attendee alone;
+  the one-machine hub gives each attendee a free port instead);
+* the kernels get the matching VIDEO_API_URL, so notebooks find it;
+* the attendee's browser, which cannot reach that address under a hub, opens
+  the server's pages through jupyter-server-proxy: /proxy/<port>/..., and the
+  JupyterLab launcher tiles "Video API docs" and "Video server dashboard";
+* on first start, the workshop (the Go module with its notebooks) is copied
+  from $WORKSHOP_SOURCE (default /opt/workshop/src) into workshop/ of the
+  Jupyter server's root folder, unless that folder exists already, so an
+  attendee's own edits are kept.
+
+Environment (all optional):
+
+  VIDEO_SERVER_ADDR            host:port of the attendee's server (127.0.0.1:8000)
+  WORKSHOP_VIDEO_SERVER_BIN    the server program (workshop-server on PATH)
+  WORKSHOP_SOURCE              the workshop copied into each attendee's folder
+  VIDEO_SERVER_LATENCY_SCALE   and the server's other settings, read by the server itself
+"""
+
+import atexit
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+# Where things are unless the environment says otherwise.
+DEFAULT_ADDR = "127.0.0.1:8000"
+DEFAULT_SOURCE = "/opt/workshop/src"
+SERVER_PROGRAM = "workshop-server"
+WORKSHOP_FOLDER = "workshop"
+START_NOTEBOOK = WORKSHOP_FOLDER + "/notebooks/00_start_here.ipynb"
+
+# How long the server may take to answer /healthz, and to stop.
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 10.0
+
+# What the copy of the workshop leaves out: tooling and tests, not lessons.
+SKIP_DIRS = {"deploy", "docs", "scripts", "artifacts", "testdata", "node_modules", "browsercheck", "__pycache__"}
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_process = None
+
+
+def server_address():
+    """Returns (listen address, URL kernels use, port) from VIDEO_SERVER_ADDR."""
+    addr = os.environ.get("VIDEO_SERVER_ADDR", "").strip() or DEFAULT_ADDR
+    host, sep, port = addr.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"VIDEO_SERVER_ADDR={addr!r} is not host:port with a port from 1 to 65535")
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"  # a wildcard address is reached through loopback
+    return addr, f"http://{host}:{port}", int(port)
+
+
+def configure(c):
+    """Sets the Jupyter server's configuration: this extension, the proxy
+    entries and launcher tiles of the attendee's server, and the default URL.
+    It starts nothing; the extension does, once the Jupyter server starts."""
+    addr, url, port = server_address()
+    os.environ["VIDEO_SERVER_ADDR"] = addr
+    os.environ["VIDEO_API_URL"] = url  # inherited by every kernel
+    if _HERE not in sys.path:
+        sys.path.insert(0, _HERE)
+
+    c.ServerApp.jpserver_extensions.update({"jupyter_server_proxy": True, "workshop_videoserver": True})
+    c.ServerApp.default_url = "/lab/tree/" + START_NOTEBOOK
+    # Each entry proxies /<name>/ to the attendee's server, which is already
+    # running (no command); its launcher tile opens the given page.
+    c.ServerProxy.servers.update({
+        "video-api": {
+            "port": port,
+            "launcher_entry": {
+                "title": "Video API docs",
+                "path_info": "video-api/docs",
+                "icon_path": os.path.join(_HERE, "icons", "video-api.svg"),
+                "category": "Other",
+            },
+            "new_browser_tab": True,
+        },
+        "video-dashboard": {
+            "port": port,
+            "launcher_entry": {
+                "title": "Video server dashboard",
+                "path_info": "video-dashboard/dashboard",
+                "icon_path": os.path.join(_HERE, "icons", "video-dashboard.svg"),
+                "category": "Other",
+            },
+            # A JupyterLab tab, so it can sit beside the notebook.
+            "new_browser_tab": False,
+        },
+    })
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "workshop_videoserver"}]
+
+
+def _load_jupyter_server_extension(serverapp):
+    log = serverapp.log
+    root = os.path.abspath(os.path.expanduser(serverapp.root_dir))
+    try:
+        copied = copy_workshop(os.environ.get("WORKSHOP_SOURCE", "").strip() or DEFAULT_SOURCE, os.path.join(root, WORKSHOP_FOLDER))
+        if copied:
+            log.info("workshop: copied the notebooks into %s", copied)
+    except OSError as e:
+        log.error("workshop: could not copy the notebooks into %s: %s", root, e)
+    try:
+        url = start_server()
+    except (OSError, RuntimeError, ValueError) as e:
+        log.error("workshop: the video server did not start: %s", e)
+        return
+    base = serverapp.base_url.rstrip("/")
+    log.info("workshop: video server at %s for this attendee's kernels; in the browser: %s/video-api/docs", url, base)
+
+
+def copy_workshop(src, dst):
+    """Copies the workshop from src to dst unless dst exists. Returns dst if
+    it copied, None if there was nothing to do."""
+    if os.path.exists(dst) or not os.path.isdir(src):
+        return None
+
+    def ignore(folder, names):
+        skip = set()
+        for n in names:
+            path = os.path.join(folder, n)
+            if n.startswith(".") or n.endswith("_test.go"):
+                skip.add(n)
+            elif os.path.isdir(path) and n in SKIP_DIRS:
+                skip.add(n)
+        return skip
+
+    tmp = dst + ".partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(src, tmp, ignore=ignore, symlinks=False)
+    os.rename(tmp, dst)  # a half-done copy never looks like a finished one
+    return dst
+
+
+def _die_with_parent():
+    """Runs in the child before exec: Linux sends it SIGTERM when the Jupyter
+    server exits, however it exits (even killed)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: atexit below still stops it on a normal exit
+
+
+def start_server():
+    """Starts the server program, waits until it answers /healthz and
+    returns its URL. It is stopped when this process exits."""
+    global _process
+    addr, url, _ = server_address()
+    program = os.environ.get("WORKSHOP_VIDEO_SERVER_BIN", "").strip() or shutil.which(SERVER_PROGRAM)
+    if not program:
+        raise RuntimeError(f"{SERVER_PROGRAM} is not on PATH (set WORKSHOP_VIDEO_SERVER_BIN)")
+    env = dict(os.environ, VIDEO_SERVER_ADDR=addr)
+    _process = subprocess.Popen([program], env=env, stdin=subprocess.DEVNULL,
+                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+    atexit.register(stop_server)
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        code = _process.poll()
+        if code is not None:
+            raise RuntimeError(f"{program} exited with status {code} (is {addr} taken?)")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return url
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            stop_server()
+            raise RuntimeError(f"{program} did not answer at {url}/healthz within {START_TIMEOUT:.0f} s")
+        time.sleep(0.1)
+
+
+def stop_server():
+    """Stops the server (SIGTERM: it lets requests in flight finish)."""
+    p = _process
+    if p is None or p.poll() is not None:
+        return
+    p.terminate()
+    try:
+        p.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()

@@ -1,0 +1,256 @@
+package deploy
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Bounds of the start mechanism test's waits.
+const (
+	jupyterStartTimeout = 90 * time.Second
+	serverStopTimeout   = 20 * time.Second
+)
+
+// jupyterServer is a Jupyter server started with the image's start
+// mechanism, as in a pod: one attendee, their own mock server.
+type jupyterServer struct {
+	url, token, root string
+	mockURL          string
+	cmd              *exec.Cmd
+	done             chan struct{}
+}
+
+// startJupyter starts `jupyter server` with deploy/jupyter on its config path
+// and the mock server on a free port, serving a new home folder.
+func startJupyter(t *testing.T) *jupyterServer {
+	t.Helper()
+	root := repoRoot(t)
+	jupyter := filepath.Join(root, ".venv", "bin", "jupyter")
+	if _, err := os.Stat(filepath.Join(root, ".venv", "bin", "jupyterhub-singleuser")); err != nil {
+		t.Fatalf("JupyterHub's single-user server is not in .venv: run `make setup` in the repository root (it installs deploy/requirements.txt)")
+	}
+	bin := filepath.Join(t.TempDir(), "workshop-server")
+	if out, err := exec.Command("go", "build", "-o", bin, filepath.Join(root, "server")).CombinedOutput(); err != nil {
+		t.Fatalf("building the server: %v\n%s", err, out)
+	}
+	home := t.TempDir()
+	tok := make([]byte, 16)
+	_, _ = rand.Read(tok)
+	s := &jupyterServer{token: hex.EncodeToString(tok), root: home, done: make(chan struct{})}
+	port, mockPort := freePort(t), freePort(t)
+	s.url = "http://127.0.0.1:" + strconv.Itoa(port)
+	s.mockURL = "http://127.0.0.1:" + strconv.Itoa(mockPort)
+
+	args := []string{"server", "--no-browser", "--ServerApp.ip=127.0.0.1", "--ServerApp.port=" + strconv.Itoa(port),
+		"--ServerApp.port_retries=0", "--IdentityProvider.token=" + s.token, "--ServerApp.root_dir=" + home}
+	if os.Geteuid() == 0 {
+		args = append(args, "--allow-root")
+	}
+	s.cmd = exec.Command(jupyter, args...)
+	s.cmd.Dir = home
+	s.cmd.Env = append(os.Environ(),
+		"HOME="+home,
+		"JUPYTER_CONFIG_DIR="+filepath.Join(home, ".jupyter"),
+		"JUPYTER_CONFIG_PATH="+filepath.Join(root, "deploy", "jupyter"),
+		"JUPYTER_RUNTIME_DIR="+filepath.Join(home, "runtime"),
+		"WORKSHOP_SOURCE="+root,
+		"WORKSHOP_VIDEO_SERVER_BIN="+bin,
+		"VIDEO_SERVER_ADDR=127.0.0.1:"+strconv.Itoa(mockPort),
+	)
+	logPath := filepath.Join(home, "jupyter.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logFile.Close() })
+	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatalf("starting jupyter server: %v", err)
+	}
+	go func() { _ = s.cmd.Wait(); close(s.done) }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-s.done
+		if t.Failed() {
+			log, _ := os.ReadFile(logPath)
+			t.Logf("jupyter server's log:\n%s", log)
+		}
+	})
+	deadline := time.Now().Add(jupyterStartTimeout)
+	for {
+		if code, _, err := s.get("/api/status"); err == nil && code == http.StatusOK {
+			return s
+		}
+		select {
+		case <-s.done:
+			t.Fatalf("jupyter server exited at start; its log: %s", logPath)
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("jupyter server did not answer within %v; its log: %s", jupyterStartTimeout, logPath)
+		}
+	}
+}
+
+// get fetches a path of the Jupyter server with its token.
+func (s *jupyterServer) get(path string) (int, string, error) {
+	return get(s.url+path, s.token)
+}
+
+// get fetches a URL, with a token if given.
+func get(url, token string) (int, string, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "token "+token)
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), err
+}
+
+// waitDown waits until nothing answers at url.
+func waitDown(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(serverStopTimeout)
+	for {
+		if _, _, err := get(url, ""); err != nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the mock server still answers at %s %v after its Jupyter server stopped", url, serverStopTimeout)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestStartMechanism starts a Jupyter server as the single-user image does
+// and checks that the attendee's mock server comes and goes with it, that
+// the browser reaches its pages through jupyter-server-proxy, with launcher
+// tiles, and that the attendee gets their own copy of the workshop.
+func TestStartMechanism(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Jupyter server (make setup); skipped in -short (the fast layer)")
+	}
+	s := startJupyter(t)
+
+	if code, body, err := get(s.mockURL+"/healthz", ""); err != nil || code != http.StatusOK {
+		t.Fatalf("the attendee's mock server does not answer at %s: %v %d %s", s.mockURL, err, code, body)
+	}
+	port := s.mockURL[strings.LastIndex(s.mockURL, ":")+1:]
+	for _, path := range []string{"/proxy/" + port + "/healthz", "/video-api/healthz", "/video-api/docs"} {
+		code, body, err := s.get(path)
+		if err != nil || code != http.StatusOK {
+			t.Errorf("GET %s through the Jupyter server: %v %d %.200s", path, err, code, body)
+		}
+	}
+	if _, body, _ := s.get("/video-api/docs"); !strings.Contains(strings.ToLower(body), "<html") {
+		t.Errorf("/video-api/docs is not the docs page: %.300s", body)
+	}
+
+	// The launcher tiles JupyterLab shows.
+	code, body, err := s.get("/server-proxy/servers-info")
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("GET /server-proxy/servers-info: %v %d %s", err, code, body)
+	}
+	var info struct {
+		ServerProcesses []struct {
+			Name          string `json:"name"`
+			LauncherEntry struct {
+				Enabled  bool   `json:"enabled"`
+				Title    string `json:"title"`
+				PathInfo string `json:"path_info"`
+			} `json:"launcher_entry"`
+		} `json:"server_processes"`
+	}
+	if err := json.Unmarshal([]byte(body), &info); err != nil {
+		t.Fatalf("servers-info: %v\n%s", err, body)
+	}
+	tiles := map[string]string{}
+	for _, p := range info.ServerProcesses {
+		if p.LauncherEntry.Enabled {
+			tiles[p.LauncherEntry.Title] = p.LauncherEntry.PathInfo
+		}
+	}
+	for title, path := range map[string]string{"Video API docs": "video-api/docs", "Video server dashboard": "video-dashboard/dashboard"} {
+		if tiles[title] != path {
+			t.Errorf("launcher tile %q opens %q, want %q (tiles: %v)", title, tiles[title], path, tiles)
+		}
+	}
+
+	// The attendee's own copy of the workshop, without the tooling.
+	ws := filepath.Join(s.root, "workshop")
+	for _, f := range []string{"go.mod", "go.sum", "notebooks/00_start_here.ipynb", "notebooks/01_snippets_from_the_slides.ipynb", "snippets/videoapi/client.go"} {
+		if _, err := os.Stat(filepath.Join(ws, f)); err != nil {
+			t.Errorf("the attendee's workshop lacks %s: %v", f, err)
+		}
+	}
+	for _, f := range []string{"deploy", ".git", ".venv", "notebooks/harness_test.go", "snippets/videoapi/client_test.go"} {
+		if _, err := os.Stat(filepath.Join(ws, f)); err == nil {
+			t.Errorf("the attendee's workshop contains %s, which is tooling, not the lesson", f)
+		}
+	}
+
+	// Stopping the Jupyter server stops the mock server.
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/api/shutdown", nil)
+	req.Header.Set("Authorization", "token "+s.token)
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatalf("POST /api/shutdown: %v", err)
+	} else {
+		resp.Body.Close()
+	}
+	select {
+	case <-s.done:
+	case <-time.After(serverStopTimeout):
+		t.Fatalf("jupyter server did not stop within %v", serverStopTimeout)
+	}
+	waitDown(t, s.mockURL+"/healthz")
+}
+
+// TestStartMechanismKilled: a Jupyter server killed outright (as a pod's
+// container or an out-of-memory kill would) still takes its mock server
+// with it.
+func TestStartMechanismKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Jupyter server (make setup); skipped in -short (the fast layer)")
+	}
+	s := startJupyter(t)
+	if code, _, err := get(s.mockURL+"/healthz", ""); err != nil || code != http.StatusOK {
+		t.Fatalf("the attendee's mock server does not answer at %s: %v %d", s.mockURL, err, code)
+	}
+	if err := s.cmd.Process.Kill(); err != nil { // the Jupyter server only, not its group
+		t.Fatal(err)
+	}
+	<-s.done
+	waitDown(t, s.mockURL+"/healthz")
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
