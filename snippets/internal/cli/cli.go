@@ -17,10 +17,11 @@ import (
 // prints to stdout and returns flag.ErrHelp for -h.
 type RunFunc func(ctx context.Context, args []string, stdout io.Writer) error
 
-// Main runs run with os.Args[1:] and os.Stdout. Ctrl+C cancels its context
-// (a second one kills the program); an error is printed and exits 1.
+// Main runs run with os.Args[1:] and os.Stdout. The first Ctrl+C cancels
+// run's context, so the program can stop cleanly; a second one kills a
+// program that is slow to stop. An error is printed and exits 1; -h exits 0.
 func Main(run RunFunc) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := interruptContext()
 	err := run(ctx, os.Args[1:], os.Stdout)
 	stop()
 	if errors.Is(err, flag.ErrHelp) {
@@ -30,4 +31,26 @@ func Main(run RunFunc) {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
+}
+
+// interruptContext returns a context that the first Ctrl+C (SIGINT)
+// cancels. The signal stops being caught before the context is cancelled, so
+// once anything sees ctx.Done(), another Ctrl+C has its default effect and
+// ends the process. stop releases the signal and the context.
+func interruptContext() (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	stop = func() {
+		signal.Stop(sig)
+		cancel()
+	}
+	go func() {
+		select {
+		case <-sig:
+		case <-ctx.Done():
+		}
+		stop()
+	}()
+	return ctx, stop
 }
