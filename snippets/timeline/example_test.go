@@ -36,10 +36,10 @@ func ExampleFromSpans() {
 	_ = rec.WriteLog(os.Stdout, false)
 	fmt.Println(rec.Summary())
 	// Output:
-	//          GET VIDEO         MODEL
-	//   0.000s ▶ student
-	//   0.200s ✔ student
-	//   0.200s                   ▶ student
-	//   0.700s                   ✔ student
+	//          GV GET VIDEO        M MODEL
+	//   0.000s GV ▶ student
+	//   0.200s GV ✔ student
+	//   0.200s                     M ▶ student
+	//   0.700s                     M ✔ student
 	// wall 0.70s | peak: get video 1, model 1
 }

@@ -1,17 +1,21 @@
 package timeline
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Layout of the terminal log.
 const (
 	// ColumnWidth is the width of one lane's column in the log.
-	ColumnWidth = 18
+	ColumnWidth = 20
 	// stampWidth is the width of the time stamp at the start of each line.
 	stampWidth = 9
 )
@@ -36,10 +40,28 @@ type event struct {
 	lane  string
 	label string
 	start bool
+	point bool // the span has no length
+}
+
+// order puts the events of one instant in the order of the chart's
+// layout: finishes first, then starts, then the finishes of spans of zero
+// length (which start and finish at that instant).
+func (e event) order() int {
+	switch {
+	case e.start:
+		return 1
+	case e.point:
+		return 2
+	}
+	return 0
 }
 
 // WriteLog writes the finished spans as the time-stamped log, one line per
-// start or finish, each in its lane's column, coloured when color is true.
+// start or finish, each in its lane's column. With color, each lane has its
+// ANSI colour, for terminals. Without it (for notebooks, files and web
+// pages, where escape codes show as junk), each line names its lane with a
+// short tag from the lane's initials, given in the header ("GV" for
+// "get video"), so a line reads on its own far below the header.
 func (r *Recorder) WriteLog(w io.Writer, color bool) error {
 	if r == nil {
 		return nil
@@ -50,20 +72,18 @@ func (r *Recorder) WriteLog(w io.Writer, color bool) error {
 	for _, s := range r.sortedLocked() {
 		events = append(events,
 			event{at: s.Start, lane: s.Lane, label: s.Label, start: true},
-			event{at: s.End, lane: s.Lane, label: s.Label})
+			event{at: s.end(), lane: s.Lane, label: s.Label, point: s.point()})
 	}
-	// Finishes come before starts at the same instant.
 	slices.SortStableFunc(events, func(a, b event) int {
-		if c := compareDur(a.at, b.at); c != 0 {
-			return c
-		}
-		return boolInt(a.start) - boolInt(b.start)
+		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.order(), b.order()))
 	})
 	index := r.laneIndexLocked()
+	tags := laneTags(r.lanes)
 	var b strings.Builder
-	b.WriteString(headerLine(r.lanes, color))
+	b.WriteString(headerLine(r.lanes, tags, color))
 	for _, e := range events {
-		b.WriteString(eventLine(e, index[e.lane], color))
+		i := index[e.lane]
+		b.WriteString(eventLine(e, i, tags[i], color))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -75,20 +95,27 @@ func (r *Recorder) printLocked(e event) {
 		return
 	}
 	line := ""
+	tags := laneTags(r.lanes)
 	if r.header != len(r.lanes) {
-		line = headerLine(r.lanes, r.color)
+		line = headerLine(r.lanes, tags, r.color)
 		r.header = len(r.lanes)
 	}
-	line += eventLine(e, slices.Index(r.lanes, e.lane), r.color)
+	i := slices.Index(r.lanes, e.lane)
+	line += eventLine(e, i, tags[i], r.color)
 	_, _ = io.WriteString(r.live, line)
 }
 
-// headerLine names the lanes above their columns.
-func headerLine(lanes []string, color bool) string {
+// headerLine names the lanes above their columns (with their tags when
+// there is no colour).
+func headerLine(lanes, tags []string, color bool) string {
 	var b strings.Builder
 	b.WriteString(strings.Repeat(" ", stampWidth))
 	for i, l := range lanes {
-		cell := pad(fit(strings.ToUpper(l), ColumnWidth-1), ColumnWidth)
+		name := fit(strings.ToUpper(l), ColumnWidth-1)
+		if !color {
+			name = tags[i] + " " + fit(strings.ToUpper(l), ColumnWidth-2-len(tags[i]))
+		}
+		cell := pad(name, ColumnWidth)
 		if i == len(lanes)-1 {
 			cell = strings.TrimRight(cell, " ")
 		}
@@ -98,8 +125,9 @@ func headerLine(lanes []string, color bool) string {
 	return b.String()
 }
 
-// eventLine renders one event: time stamp, then the label in its lane's column.
-func eventLine(e event, lane int, color bool) string {
+// eventLine renders one event: time stamp, then the label in its lane's
+// column, after the lane's tag when there is no colour.
+func eventLine(e event, lane int, tag string, color bool) string {
 	stamp := fmt.Sprintf("%*.3fs ", stampWidth-2, e.at.Seconds())
 	if color {
 		stamp = ansiDim + stamp + ansiReset
@@ -109,6 +137,9 @@ func eventLine(e event, lane int, color bool) string {
 		mark = startMark
 	}
 	cell := mark + " " + fit(e.label, ColumnWidth-3)
+	if !color {
+		cell = tag + " " + mark + " " + fit(e.label, ColumnWidth-4-maxTag)
+	}
 	return stamp + strings.Repeat(" ", lane*ColumnWidth) + paint(cell, lane, color) + "\n"
 }
 
@@ -118,6 +149,54 @@ func paint(s string, lane int, color bool) string {
 	}
 	return "\x1b[" + ansiColors[lane%len(ansiColors)] + "m" + s + ansiReset
 }
+
+// ColorFor reports whether a log written to w should be coloured: only
+// when w is a terminal, the NO_COLOR convention is not in force (a
+// non-empty NO_COLOR environment variable) and TERM is not "dumb". A
+// notebook cell's output, a pipe and a file are not terminals, so
+//
+//	rec.SetLive(os.Stdout, timeline.ColorFor(os.Stdout))
+//
+// colours a program's log in a terminal and nowhere else.
+func ColorFor(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// laneTags returns a short tag per lane for logs without colour: the
+// initials of its words ("GV" for "get video", "W2" for "worker 2"), made
+// unique by the lane's number when an earlier lane has the same. A tag
+// depends only on the lanes before it, so tags never change as lanes are
+// added during a run.
+func laneTags(lanes []string) []string {
+	tags := make([]string, len(lanes))
+	for i, l := range lanes {
+		var t []rune
+		for _, w := range strings.FieldsFunc(l, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+			if rs := []rune(w); unicode.IsDigit(rs[0]) {
+				t = append(t, rs...)
+			} else {
+				t = append(t, unicode.ToUpper(rs[0]))
+			}
+		}
+		tag := string(t[:min(len(t), maxTag)])
+		if len(t) > 0 && slices.Contains(tags[:i], tag) {
+			tag = string(t[0]) + strconv.Itoa(i+1)
+		}
+		if len(t) == 0 || slices.Contains(tags[:i], tag) {
+			tag = "L" + strconv.Itoa(i+1)
+		}
+		tags[i] = tag
+	}
+	return tags
+}
+
+// maxTag is the longest lane tag, in characters.
+const maxTag = 3
 
 // fit shortens s to at most n runes, marking a cut with "…".
 func fit(s string, n int) string {
@@ -134,11 +213,4 @@ func pad(s string, n int) string {
 		return s + strings.Repeat(" ", n-k)
 	}
 	return s
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

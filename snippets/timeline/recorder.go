@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -10,7 +11,10 @@ import (
 )
 
 // Span is one piece of work: its lane (the kind of work), a label (which
-// item) and its start and end as offsets from the recorder's start.
+// item) and its start and end as offsets from the recorder's start. Spans
+// with the same label are steps of the same item: the chart counts the
+// time between them as the item waiting. An End before Start is drawn and
+// counted as a span of zero length.
 type Span struct {
 	Lane, Label string
 	Start, End  time.Duration
@@ -149,13 +153,7 @@ func (r *Recorder) sortedLocked() []Span {
 	out := slices.Clone(r.spans)
 	order := r.laneIndexLocked()
 	slices.SortStableFunc(out, func(a, b Span) int {
-		if c := compareDur(a.Start, b.Start); c != 0 {
-			return c
-		}
-		if c := order[a.Lane] - order[b.Lane]; c != 0 {
-			return c
-		}
-		return compareDur(a.End, b.End)
+		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(order[a.Lane], order[b.Lane]), cmp.Compare(a.End, b.End))
 	})
 	return out
 }
@@ -171,7 +169,8 @@ func (r *Recorder) Lanes() []string {
 }
 
 // Peak returns the largest number of spans of lane that were open at once.
-// Spans that touch end to start do not overlap.
+// Spans that touch end to start do not overlap; a span of zero length is
+// open at its instant. The chart gives the lane this many rows.
 func (r *Recorder) Peak(lane string) int {
 	if r == nil {
 		return 0
@@ -181,30 +180,21 @@ func (r *Recorder) Peak(lane string) int {
 	return peakOf(r.spans, lane)
 }
 
+// peakOf returns the largest number of spans of lane open at once.
 func peakOf(spans []Span, lane string) int {
-	type edge struct {
-		at    time.Duration
-		delta int
-	}
-	var edges []edge
+	peak, _ := peakOpen(laneSpans(spans, lane))
+	return peak
+}
+
+// laneSpans returns the spans of lane.
+func laneSpans(spans []Span, lane string) []Span {
+	var out []Span
 	for _, s := range spans {
 		if s.Lane == lane {
-			edges = append(edges, edge{s.Start, +1}, edge{s.End, -1})
+			out = append(out, s)
 		}
 	}
-	// Ends sort before starts at the same instant.
-	slices.SortFunc(edges, func(a, b edge) int {
-		if c := compareDur(a.at, b.at); c != 0 {
-			return c
-		}
-		return a.delta - b.delta
-	})
-	open, peak := 0, 0
-	for _, e := range edges {
-		open += e.delta
-		peak = max(peak, open)
-	}
-	return peak
+	return out
 }
 
 // Summary returns one line such as "wall 2.03s | peak: get video 5, transcript 10".
@@ -237,16 +227,6 @@ func (r *Recorder) laneIndexLocked() map[string]int {
 		m[l] = i
 	}
 	return m
-}
-
-func compareDur(a, b time.Duration) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // seconds formats d as seconds with two decimals, e.g. "2.03s".

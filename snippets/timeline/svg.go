@@ -1,123 +1,558 @@
 package timeline
 
 import (
+	"encoding/base64"
 	"fmt"
 	"html"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // Layout of the Gantt chart, in pixels.
 const (
-	// SVGWidth is the chart's width; it reads well in a notebook cell.
-	SVGWidth    = 900
-	marginLeft  = 120 // lane labels
-	marginRight = 24
-	marginTop   = 46 // title and subtitle
-	marginBot   = 40 // tick labels and axis title
-	groupGap    = 8  // space between lane groups
-	plotRows    = 560.0
-	maxRowH     = 16.0
-	minRowH     = 1.5
+	// SVGWidth is the chart's width; it reads well in a notebook cell and
+	// scales down with the page (the chart has a viewBox).
+	SVGWidth = 900
+	// MinRowHeight is the thinnest row a lane of bars may get. A lane that
+	// would need thinner rows is drawn as a density track instead.
+	MinRowHeight = 5.0
+	// MaxRowHeight is the tallest row, used when a chart has few rows.
+	MaxRowHeight = 16.0
+	// PlotBudget is the height the tracks of a chart aim to fit in. Rows
+	// shrink (down to MinRowHeight) and the busiest lanes turn into density
+	// tracks until they fit; a chart with many quiet lanes grows past it.
+	PlotBudget = 360.0
+	// DensityHeight is the height of a density track; it grows to twice
+	// that when the budget has room (and shrinks when its peak is small
+	// enough for MaxRowHeight per span, which only the waiting track's can be).
+	DensityHeight = 80.0
+	// MaxBars is the most spans a lane draws as bars; a lane with more is
+	// drawn as a density track, which keeps a long run's picture readable
+	// and its SVG small (each bar costs about a hundred bytes).
+	MaxBars = 1000
+	// MinTrackHeight is the least height of a lane of bars, so that its
+	// name and note fit beside it; its rows are centred in it.
+	MinTrackHeight = 30.0
+
+	marginLeft  = 150 // lane names
+	marginRight = 20
+	marginSide  = 12 // text left of the plot
+	trackGap    = 12 // space between tracks
 )
 
-// svgColors are the lane colours of the chart, in lane order.
-var svgColors = []string{"#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f"}
+// Colours: Okabe and Ito's palette, which stays distinguishable with every
+// common colour-vision deficiency, in an order that puts the light yellow
+// last. Text is dark on an explicit white background, so the chart reads
+// the same in light and dark notebook themes.
+var svgColors = []string{"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442"}
 
-// SVG renders the finished spans as a standalone SVG Gantt chart: one row
-// per span, rows grouped by lane (in lane order, then by start), a colour
-// per lane, x in seconds with ticks, and a title with the wall time and the
-// peak concurrency of each lane.
-func (r *Recorder) SVG() string {
+const (
+	waitingColor = "#8C8C8C"
+	textColor    = "#1A1A1A"
+	mutedColor   = "#555555"
+	gridColor    = "#E4E4E4"
+	background   = "#FFFFFF"
+)
+
+// WaitingLane is the name of the derived track that counts items waiting
+// between two of their steps (see SVGOptions.HideWaiting).
+const WaitingLane = "waiting"
+
+// SVGOptions adjust the chart. The zero value draws the default chart.
+type SVGOptions struct {
+	// Title is the chart's first line, in bold. When it is empty the first
+	// line is the run's summary (wall time and peaks); otherwise the
+	// summary follows the title in smaller type.
+	Title string
+	// Caption is text under the chart, wrapped to its width: a sentence
+	// that says what to look at.
+	Caption string
+	// HideWaiting leaves out the waiting track. By default, when spans
+	// with the same label (the same item) follow one another in different
+	// lanes, the chart adds a grey track below the lanes counting the
+	// items that finished one step and had not begun the next: the time
+	// they spent queued for a free slot. Gaps narrower than one pixel of
+	// the chart are not counted.
+	HideWaiting bool
+}
+
+// SVG renders the finished spans as a standalone SVG Gantt chart with the
+// default options: see RenderSVG.
+func (r *Recorder) SVG() string { return r.RenderSVG(SVGOptions{}) }
+
+// RenderSVG renders the finished spans as a standalone, self-contained SVG
+// Gantt chart, SVGWidth pixels wide, the same bytes for the same spans.
+//
+// Each lane (kind of work) is a track in its own colour, named on the
+// left. In a track, a span goes into the first row that is free at its
+// start, so a lane has as many rows as it ran spans at once: one row for
+// work done one at a time, ten rows for ten at once. Rows are between
+// MinRowHeight and MaxRowHeight tall. A lane that would need thinner rows
+// (a hundred requests at once), or that has more than MaxBars spans, is
+// drawn as a density track instead: a shaded step chart of how many of its
+// spans were open over time, its top being the lane's peak, marked with
+// when it was first reached. A grey waiting track may follow (see
+// SVGOptions.HideWaiting). The x axis is in seconds from the recorder's
+// start to its wall time; a legend says what colours, rows and shading
+// mean.
+func (r *Recorder) RenderSVG(o SVGOptions) string {
+	svg, _, _ := r.render(o)
+	return svg
+}
+
+// HTML returns the chart of RenderSVG as an HTML <img> element whose
+// source is the SVG itself (a data: URI), with the title and summary as
+// its alternative text. HTML sanitizers that strip inline <svg> elements
+// keep images: JupyterLab, which reduces an inline SVG to its bare text in
+// a notebook that is not trusted (one opened with its saved outputs, as
+// from a fresh clone), shows this form as the picture. Only the hover text
+// of each bar is lost.
+func (r *Recorder) HTML(o SVGOptions) string {
+	svg, height, alt := r.render(o)
+	return fmt.Sprintf(`<img src="data:image/svg+xml;base64,%s" width="%d" height="%d" style="max-width:100%%;height:auto" alt="%s">`,
+		base64.StdEncoding.EncodeToString([]byte(svg)), SVGWidth, height, esc(alt))
+}
+
+// render lays out and draws the chart; it returns the SVG, its height and
+// a one-line description of it.
+func (r *Recorder) render(o SVGOptions) (svg string, height int, alt string) {
 	if r == nil {
-		return FromSpans(nil).SVG()
+		r = FromSpans(nil)
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	spans := r.sortedLocked()
-	byLane := make([][]Span, len(r.lanes))
-	index := r.laneIndexLocked()
-	var xmax time.Duration
-	for _, s := range spans {
-		byLane[index[s.Lane]] = append(byLane[index[s.Lane]], s)
-		xmax = max(xmax, s.End)
+	c := r.chartLocked(o)
+	r.mu.Unlock()
+	svg, height = c.svg()
+	alt = c.title
+	if c.subtitle != "" {
+		alt += ": " + c.subtitle
 	}
-	if xmax <= 0 {
-		xmax = time.Second
-	}
+	return svg, height, alt
+}
 
-	n := max(len(spans), 1)
-	rowH := math.Max(minRowH, math.Min(maxRowH, plotRows/float64(n)))
-	barH := rowH * 0.9
-	if rowH >= 4 {
-		barH = rowH * 0.7
-	}
-	groups := 0
-	for _, g := range byLane {
-		if len(g) > 0 {
-			groups++
-		}
-	}
-	plotH := float64(len(spans))*rowH + float64(max(groups-1, 0))*groupGap
-	plotH = math.Max(plotH, 20)
-	plotW := float64(SVGWidth - marginLeft - marginRight)
-	height := int(math.Ceil(marginTop + plotH + marginBot))
-	x := func(d time.Duration) float64 { return marginLeft + plotW*d.Seconds()/xmax.Seconds() }
+// track is one horizontal band of the chart: a lane's rows of bars, a
+// lane's density, or the waiting count.
+type track struct {
+	name    string
+	color   string
+	spans   []Span // in start order
+	rows    []int  // row of each span, when drawn as bars
+	nrows   int
+	peak    int
+	peakAt  time.Duration
+	density bool
+	waiting bool
+	y, h    float64 // position, set by layout
+}
 
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n",
-		SVGWidth, height, SVGWidth, height)
-	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", SVGWidth, height)
-	fmt.Fprintf(&b, `<text x="%d" y="18" font-size="14" font-weight="bold" fill="#222">%s</text>`+"\n",
-		marginLeft, html.EscapeString(r.summaryLocked()))
-	fmt.Fprintf(&b, `<text x="%d" y="34" fill="#666">%d spans, one row each, grouped by lane</text>`+"\n",
-		marginLeft, len(spans))
+// chart is everything needed to draw, decided before drawing.
+type chart struct {
+	title, subtitle string
+	caption         string
+	tracks          []*track
+	xmax            time.Duration
+	rowH            float64
+	spans           int
+}
 
-	// Grid lines and ticks.
-	step := niceStep(xmax.Seconds() / 8)
-	bottom := marginTop + plotH
-	for i := 0; ; i++ {
-		t := float64(i) * step
-		if t > xmax.Seconds()*1.0001 {
-			break
-		}
-		px := marginLeft + plotW*t/xmax.Seconds()
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%.1f" stroke="#e3e3e3"/>`+"\n", px, marginTop, px, bottom)
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#555"/>`+"\n", px, bottom, px, bottom+5)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#333">%s</text>`+"\n", px, bottom+18, tickLabel(t, step))
+// chartLocked lays the recorder's spans out.
+func (r *Recorder) chartLocked(o SVGOptions) *chart {
+	c := &chart{title: o.Title, caption: o.Caption}
+	if c.title == "" {
+		c.title = r.summaryLocked()
+	} else {
+		c.subtitle = r.summaryLocked()
 	}
-	fmt.Fprintf(&b, `<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#555"/>`+"\n", marginLeft, bottom, SVGWidth-marginRight, bottom)
-	fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end" fill="#333">seconds</text>`+"\n", SVGWidth-marginRight, bottom+34)
-
-	// Lane groups: a light band, the lane's name, one thin bar per span.
-	y := float64(marginTop)
-	for i, group := range byLane {
-		if len(group) == 0 {
+	c.xmax = r.stopped // a stopped recorder's wall time; 0 while running
+	for _, s := range r.spans {
+		c.xmax = max(c.xmax, s.end())
+	}
+	if c.xmax <= 0 {
+		c.xmax = time.Second
+	}
+	c.spans = len(r.spans)
+	for i, lane := range r.lanes {
+		spans := laneSpans(r.spans, lane)
+		if len(spans) == 0 {
 			continue
 		}
-		color := svgColors[i%len(svgColors)]
-		gh := float64(len(group)) * rowH
-		fmt.Fprintf(&b, `<g class="lane">`+"\n")
-		fmt.Fprintf(&b, `<rect x="%d" y="%.1f" width="%.1f" height="%.1f" fill="%s" fill-opacity="0.07"/>`+"\n",
-			marginLeft, y, plotW, gh, color)
-		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end" dominant-baseline="middle" fill="%s" font-weight="bold">%s</text>`+"\n",
-			marginLeft-8, y+gh/2, color, html.EscapeString(fit(r.lanes[i], 16)))
-		for j, s := range group {
-			top := y + float64(j)*rowH + (rowH-barH)/2
-			w := math.Max(x(s.End)-x(s.Start), 1)
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%.2f" width="%.1f" height="%.2f" fill="%s"><title>%s %s: %.3fs - %.3fs</title></rect>`+"\n",
-				x(s.Start), top, w, barH, color, html.EscapeString(s.Lane), html.EscapeString(s.Label), s.Start.Seconds(), s.End.Seconds())
-		}
-		b.WriteString("</g>\n")
-		y += gh + groupGap
+		t := &track{name: lane, color: svgColors[i%len(svgColors)]}
+		t.spans, t.rows, t.nrows = packRows(spans)
+		t.peak, t.peakAt = peakOpen(spans)
+		t.density = len(spans) > MaxBars
+		c.tracks = append(c.tracks, t)
 	}
-	if len(spans) == 0 {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#999">no spans recorded</text>`+"\n", marginLeft+plotW/2, marginTop+14.0)
+	if !o.HideWaiting {
+		pixel := time.Duration(float64(c.xmax) / plotWidth)
+		if gaps := waitingGaps(r.spans, WaitingLane, pixel); len(gaps) > 0 {
+			t := &track{name: WaitingLane, color: waitingColor, density: true, waiting: true}
+			t.spans, _, _ = packRows(gaps)
+			t.peak, t.peakAt = peakOpen(gaps)
+			c.tracks = append(c.tracks, t)
+		}
+	}
+	c.chooseRows()
+	return c
+}
+
+const plotWidth = float64(SVGWidth - marginLeft - marginRight)
+
+// chooseRows picks the row height and which lanes become density tracks:
+// rows as tall as fit the budget, and while they would be thinner than
+// MinRowHeight, the lane with the most rows becomes a density track (when
+// that saves room).
+func (c *chart) chooseRows() {
+	for {
+		rows, dense := 0, 0
+		var busiest *track
+		for _, t := range c.tracks {
+			if t.density {
+				dense++
+				continue
+			}
+			rows += t.nrows
+			if float64(t.nrows)*MinRowHeight > DensityHeight && (busiest == nil || t.nrows > busiest.nrows) {
+				busiest = t
+			}
+		}
+		if rows == 0 {
+			c.rowH = MaxRowHeight
+			break
+		}
+		c.rowH = (PlotBudget - float64(dense)*DensityHeight) / float64(rows)
+		if c.rowH >= MinRowHeight || busiest == nil {
+			c.rowH = math.Floor(min(max(c.rowH, MinRowHeight), MaxRowHeight)*4) / 4
+			break
+		}
+		busiest.density = true
+	}
+	// Heights: lanes of bars as their rows need, density tracks share
+	// what is left of the budget.
+	spare, dense := PlotBudget, 0
+	for _, t := range c.tracks {
+		if t.density {
+			dense++
+		} else {
+			t.h = max(float64(t.nrows)*c.rowH, MinTrackHeight)
+			spare -= t.h
+		}
+	}
+	for _, t := range c.tracks {
+		if t.density {
+			h := min(max(spare/float64(dense), DensityHeight), 2*DensityHeight)
+			// A few at most need no more room than their rows would.
+			t.h = math.Floor(max(min(h, float64(t.peak)*MaxRowHeight), MinTrackHeight))
+		}
+	}
+}
+
+// svg draws the chart and returns it with its height.
+func (c *chart) svg() (string, int) {
+	var b strings.Builder
+	left, right := float64(marginLeft), float64(SVGWidth-marginRight)
+
+	// Header: title, summary, legend. Heights first, drawing below.
+	y := 24.0
+	head := []string{fmt.Sprintf(`<text x="%d" y="%.0f" font-size="15" font-weight="bold" fill="%s">%s</text>`,
+		marginSide, y, textColor, esc(c.title))}
+	if c.subtitle != "" {
+		y += 19
+		head = append(head, fmt.Sprintf(`<text x="%d" y="%.0f" fill="%s">%s</text>`, marginSide, y, mutedColor, esc(c.subtitle)))
+	}
+	y += 24
+	head = append(head, c.legendKeys(y)...)
+	for _, line := range wrap(c.legendText(), 11, SVGWidth-2*marginSide) {
+		y += 16
+		head = append(head, fmt.Sprintf(`<text x="%d" y="%.0f" font-size="11" fill="%s">%s</text>`, marginSide, y, mutedColor, esc(line)))
+	}
+	top := y + 14
+
+	// Tracks, one under another.
+	y = top
+	for i, t := range c.tracks {
+		if i > 0 {
+			y += trackGap
+		}
+		t.y = y
+		y += t.h
+	}
+	bottom := max(y, top+24)
+	caption := wrap(c.caption, 12, SVGWidth-2*marginSide)
+	height := int(math.Ceil(bottom + 44 + 18*float64(len(caption)) + 8))
+
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12" role="img" aria-label="%s">`+"\n",
+		SVGWidth, height, SVGWidth, height, esc(c.title))
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="%s"/>`+"\n", SVGWidth, height, background)
+	for _, h := range head {
+		b.WriteString(h + "\n")
+	}
+
+	// Grid and x axis.
+	x := func(d time.Duration) float64 { return left + plotWidth*d.Seconds()/c.xmax.Seconds() }
+	step := niceStep(c.xmax.Seconds() / 8)
+	b.WriteString(`<g class="axis">` + "\n")
+	for i := 0; ; i++ {
+		t := float64(i) * step
+		if t > c.xmax.Seconds()*1.0001 {
+			break
+		}
+		px := left + plotWidth*t/c.xmax.Seconds()
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s"/>`+"\n", px, top, px, bottom, gridColor)
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s"/>`+"\n", px, bottom, px, bottom+5, mutedColor)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="%s">%s</text>`+"\n", px, bottom+18, textColor, tickLabel(t, step))
+	}
+	fmt.Fprintf(&b, `<line x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f" stroke="%s"/>`+"\n", left, bottom, right, bottom, mutedColor)
+	fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" text-anchor="end" fill="%s">seconds since the start</text>`+"\n", right, bottom+34, mutedColor)
+	b.WriteString("</g>\n")
+
+	for _, t := range c.tracks {
+		c.drawTrack(&b, t, x)
+	}
+	if len(c.tracks) == 0 {
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="%s">no spans recorded</text>`+"\n", left+plotWidth/2, top+16, mutedColor)
+	}
+	for i, line := range caption {
+		fmt.Fprintf(&b, `<text x="%d" y="%.1f" fill="%s">%s</text>`+"\n", marginSide, bottom+58+18*float64(i), textColor, esc(line))
 	}
 	b.WriteString("</svg>\n")
-	return b.String()
+	return b.String(), height
 }
+
+// legendKeys draws a colour key per track: what each colour means.
+func (c *chart) legendKeys(y float64) []string {
+	var out []string
+	x := float64(marginSide)
+	if len(c.tracks) > 0 {
+		const lead = "Kind of work:"
+		out = append(out, fmt.Sprintf(`<text x="%.0f" y="%.0f" fill="%s">%s</text>`, x, y, mutedColor, lead))
+		x += textWidth(lead, 12) + 10
+	}
+	for _, t := range c.tracks {
+		if t.waiting {
+			x += 8
+		}
+		out = append(out, fmt.Sprintf(`<rect x="%.0f" y="%.0f" width="12" height="12" fill="%s"%s/>`, x, y-10, t.color, swatchStyle(t)))
+		x += 17
+		out = append(out, fmt.Sprintf(`<text x="%.0f" y="%.0f" fill="%s">%s</text>`, x, y, textColor, esc(t.name)))
+		x += textWidth(t.name, 12) + 16
+	}
+	return out
+}
+
+// swatchStyle makes a density or waiting swatch look like its track.
+func swatchStyle(t *track) string {
+	if t.density {
+		return fmt.Sprintf(` fill-opacity="0.45" stroke="%s"`, t.color)
+	}
+	return ""
+}
+
+// legendText says how to read rows, shading and the waiting track.
+func (c *chart) legendText() string {
+	var bars, dense, waiting bool
+	for _, t := range c.tracks {
+		switch {
+		case t.waiting:
+			waiting = true
+		case t.density:
+			dense = true
+		default:
+			bars = true
+		}
+	}
+	var parts []string
+	if bars {
+		parts = append(parts, "Each bar is one span; a lane has a row per span open at once, so its height is its concurrency.")
+	}
+	if dense {
+		parts = append(parts, "A shaded lane had too many at once for rows: its height is how many were open (outline: the most at any instant), up to the peak marked.")
+	}
+	if waiting {
+		parts = append(parts, "Grey: items that had finished a step and not begun the next, waiting for a free slot.")
+	}
+	return strings.Join(parts, " ")
+}
+
+// drawTrack draws one track: its name and peak on the left, then its bars
+// or its density.
+func (c *chart) drawTrack(b *strings.Builder, t *track, x func(time.Duration) float64) {
+	left := float64(marginLeft)
+	fmt.Fprintf(b, `<g class="track">`+"\n")
+	fmt.Fprintf(b, `<rect x="%.0f" y="%.2f" width="%.0f" height="%.2f" fill="%s" fill-opacity="0.07"/>`+"\n", left, t.y, plotWidth, t.h, t.color)
+
+	// Name and how many at once, centred on the track (top-aligned on tall ones).
+	nameY := t.y + min(t.h/2, 20)
+	if t.h < 30 {
+		nameY = t.y + t.h/2 - 2
+	}
+	fmt.Fprintf(b, `<rect x="%d" y="%.1f" width="10" height="10" fill="%s"%s/>`+"\n", marginSide, nameY-9, t.color, swatchStyle(t))
+	fmt.Fprintf(b, `<text x="%d" y="%.1f" font-weight="bold" fill="%s">%s</text>`+"\n", marginSide+15, nameY, textColor, esc(fit(t.name, 17)))
+	fmt.Fprintf(b, `<text x="%d" y="%.1f" font-size="11" fill="%s">%s</text>`+"\n", marginSide+15, nameY+14, mutedColor, esc(peakNote(t)))
+
+	if t.density {
+		c.drawDensity(b, t, x)
+	} else {
+		c.drawBars(b, t, x)
+	}
+	b.WriteString("</g>\n")
+}
+
+// peakNote says how many ran at once.
+func peakNote(t *track) string {
+	switch {
+	case t.waiting && t.peak == 1:
+		return "one item at most"
+	case t.waiting:
+		return fmt.Sprintf("up to %d items", t.peak)
+	case t.peak == 1:
+		return "one at a time"
+	}
+	return fmt.Sprintf("up to %d at once", t.peak)
+}
+
+// drawBars draws a packed lane: one bar per span in its row.
+func (c *chart) drawBars(b *strings.Builder, t *track, x func(time.Duration) float64) {
+	gap := max(1, math.Round(c.rowH*0.25))
+	barH := c.rowH - gap
+	ink := labelInk(t.color)
+	first := t.y + (t.h-float64(t.nrows)*c.rowH)/2 // rows centred in the track
+	for i, s := range t.spans {
+		x0, x1 := x(s.Start), x(s.end())
+		w := x1 - x0
+		if w >= 3 {
+			w-- // a hairline between spans that follow each other in a row
+		}
+		w = max(w, 1)
+		top := first + float64(t.rows[i])*c.rowH + gap/2
+		fmt.Fprintf(b, `<rect x="%.1f" y="%.2f" width="%.1f" height="%.2f" fill="%s"><title>%s %s: %.3fs to %.3fs</title></rect>`+"\n",
+			x0, top, w, barH, t.color, esc(s.Lane), esc(s.Label), s.Start.Seconds(), s.end().Seconds())
+		if fits := int((w - 6) / (10 * 0.6)); barH >= 11 && fits >= 4 {
+			fmt.Fprintf(b, `<text x="%.1f" y="%.2f" font-size="10" fill="%s">%s</text>`+"\n", x0+3, top+barH/2+3.5, ink, esc(fit(s.Label, fits)))
+		}
+	}
+}
+
+// drawDensity draws how many spans of the track were open over time as a
+// filled step chart, one step per pixel column, its top at the peak.
+func (c *chart) drawDensity(b *strings.Builder, t *track, x func(time.Duration) float64) {
+	cols := int(plotWidth)
+	most, mean := openPerColumn(t.spans, c.xmax, cols)
+	base := t.y + t.h
+	scale := (t.h - 4) / float64(max(t.peak, 1))
+	colX := func(i int) float64 { return float64(marginLeft) + plotWidth*float64(i)/float64(cols) }
+
+	// Shaded: the mean number open in each pixel column. Outline: the most
+	// open at any instant in it. They differ only where spans are shorter
+	// than a pixel.
+	var fill, line strings.Builder
+	fmt.Fprintf(&fill, "M%.1f %.1f", colX(0), base)
+	fmt.Fprintf(&line, "M%.1f %.1f", colX(0), base)
+	for i := 0; i < cols; {
+		j := i
+		for j < cols && most[j] == most[i] && math.Abs(mean[j]-mean[i]) < 0.05 {
+			j++
+		}
+		fmt.Fprintf(&fill, "V%.1fH%.1f", base-mean[i]*scale, colX(j))
+		fmt.Fprintf(&line, "V%.1fH%.1f", base-float64(most[i])*scale, colX(j))
+		i = j
+	}
+	fmt.Fprintf(&fill, "V%.1fZ", base)
+	fmt.Fprintf(&line, "V%.1f", base)
+	what := "spans open"
+	if t.waiting {
+		what = "items waiting"
+	}
+	fmt.Fprintf(b, `<path d="%s" fill="%s" fill-opacity="0.45"><title>%s: %d %s at most, first at %s</title></path>`+"\n",
+		fill.String(), t.color, esc(t.name), t.peak, what, clock(t.peakAt))
+	fmt.Fprintf(b, `<path d="%s" fill="none" stroke="%s" stroke-width="1.2" stroke-linejoin="round"/>`+"\n", line.String(), t.color)
+
+	// Count lines below the peak, labelled beside the track.
+	step := int(niceStep(float64(t.peak) / 4))
+	for v := step; v < t.peak && t.peak >= 4; v += step {
+		gy := base - float64(v)*scale
+		fmt.Fprintf(b, `<line x1="%d" y1="%.1f" x2="%.0f" y2="%.1f" stroke="%s" stroke-opacity="0.5" stroke-dasharray="1 3"/>`+"\n",
+			marginLeft, gy, float64(marginLeft)+plotWidth, gy, mutedColor)
+		if gy > t.y+40 {
+			fmt.Fprintf(b, `<text x="%d" y="%.1f" font-size="10" text-anchor="end" fill="%s">%d</text>`+"\n", marginLeft-4, gy+3.5, mutedColor, v)
+		}
+	}
+	if t.h >= 60 {
+		fmt.Fprintf(b, `<text x="%d" y="%.1f" font-size="10" text-anchor="end" fill="%s">0</text>`+"\n", marginLeft-4, base, mutedColor)
+	}
+
+	// The peak: a dashed line at the top and where it was first reached.
+	peakY := base - float64(t.peak)*scale
+	fmt.Fprintf(b, `<line x1="%d" y1="%.1f" x2="%.0f" y2="%.1f" stroke="%s" stroke-dasharray="3 3"/>`+"\n",
+		marginLeft, peakY, float64(marginLeft)+plotWidth, peakY, t.color)
+	px := x(t.peakAt)
+	fmt.Fprintf(b, `<path d="M%.1f %.1fl-4 -6h8Z" fill="%s"/>`+"\n", px, peakY, textColor)
+	label := fmt.Sprintf("%d at once, at %s", t.peak, clock(t.peakAt))
+	if t.waiting {
+		label = fmt.Sprintf("%d waiting, at %s", t.peak, clock(t.peakAt))
+	}
+	anchor, lx := "start", px+7
+	if lx+textWidth(label, 11) > float64(SVGWidth-marginRight) {
+		anchor, lx = "end", px-7
+	}
+	fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="11" text-anchor="%s" fill="%s" stroke="%s" stroke-width="3" paint-order="stroke">%s</text>`+"\n",
+		lx, peakY+12, anchor, textColor, background, esc(label))
+}
+
+// labelInk returns the text colour readable on fill (black or white, by
+// WCAG contrast).
+func labelInk(fill string) string {
+	hex, ok := strings.CutPrefix(fill, "#")
+	v, err := strconv.ParseUint(hex, 16, 32)
+	if !ok || len(hex) != 6 || err != nil {
+		return textColor
+	}
+	lin := func(c uint64) float64 {
+		s := float64(c) / 255
+		if s <= 0.04045 {
+			return s / 12.92
+		}
+		return math.Pow((s+0.055)/1.055, 2.4)
+	}
+	l := 0.2126*lin(v>>16&0xff) + 0.7152*lin(v>>8&0xff) + 0.0722*lin(v&0xff)
+	if (1.05)/(l+0.05) >= (l+0.05)/0.05 {
+		return "#FFFFFF"
+	}
+	return "#000000"
+}
+
+// textWidth estimates the width of s in a sans-serif font of size px,
+// generously, so that text placed by it does not collide.
+func textWidth(s string, px float64) float64 {
+	return float64(len([]rune(s))) * px * 0.6
+}
+
+// wrap breaks s into lines that fit width pixels at font size px.
+func wrap(s string, px float64, width int) []string {
+	limit := max(int(float64(width)/(px*0.55)), 10)
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		if line != "" && len([]rune(line))+1+len([]rune(w)) > limit {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+func esc(s string) string { return html.EscapeString(s) }
+
+// clock formats an offset such as "1.25s".
+func clock(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + "s" }
 
 // niceStep rounds raw up to 1, 2 or 5 times a power of ten.
 func niceStep(raw float64) float64 {

@@ -2,10 +2,11 @@ package timeline
 
 import (
 	"bytes"
-	"encoding/xml"
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -71,48 +72,35 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestGolden(t *testing.T) {
+	logOf := func(color bool) func(*Recorder) string {
+		return func(r *Recorder) string { var b bytes.Buffer; _ = r.WriteLog(&b, color); return b.String() }
+	}
 	tests := []struct {
 		name   string
 		render func(*Recorder) string
 		spans  []Span
 	}{
-		{"log.golden", func(r *Recorder) string { var b bytes.Buffer; _ = r.WriteLog(&b, false); return b.String() }, fixedSpans()},
-		{"log_color.golden", func(r *Recorder) string { var b bytes.Buffer; _ = r.WriteLog(&b, true); return b.String() }, fixedSpans()},
-		{"gantt.svg.golden", (*Recorder).SVG, fixedSpans()},
-		{"gantt_many.svg.golden", (*Recorder).SVG, manySpans()},
+		{"log.golden", logOf(false), fixedSpans()},
+		{"log_color.golden", logOf(true), fixedSpans()},
+		{"gantt_small.golden.svg", (*Recorder).SVG, fixedSpans()},
+		// 4 spans: four calls one after another.
+		{"gantt_4_sequential.golden.svg", (*Recorder).SVG, sequential4()},
+		// 100 spans: ten at a time (ten rows) and all at once (density).
+		{"gantt_100_ten_at_a_time.golden.svg", (*Recorder).SVG, gate10()},
+		{"gantt_100_at_once.golden.svg", (*Recorder).SVG, burst100()},
+		// 400 spans: the content-warnings app, final and naive versions.
+		{"gantt_400_final.golden.svg", func(r *Recorder) string {
+			return r.RenderSVG(SVGOptions{
+				Title:   "Final version: 100 videos",
+				Caption: "The model runs two at a time, one per core, from start to end; the grey track shows the videos queued for it.",
+			})
+		}, final400()},
+		{"gantt_400_attempt.golden.svg", (*Recorder).SVG, attempt400()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			golden(t, tt.name, tt.render(FromSpans(tt.spans)))
 		})
-	}
-}
-
-func TestSVGIsWellFormed(t *testing.T) {
-	for _, spans := range [][]Span{nil, fixedSpans(), manySpans(), {{"a<b", "x&y", 0, ms(5)}}} {
-		svg := FromSpans(spans).SVG()
-		d := xml.NewDecoder(strings.NewReader(svg))
-		rects := 0
-		for {
-			tok, err := d.Token()
-			if err != nil {
-				if err.Error() != "EOF" {
-					t.Fatalf("invalid XML: %v\n%s", err, svg)
-				}
-				break
-			}
-			if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "rect" {
-				rects++
-			}
-		}
-		// background + one band per lane + one bar per span
-		want := 1 + len(FromSpans(spans).Lanes()) + len(spans)
-		if rects != want {
-			t.Errorf("%d spans: %d rects, want %d", len(spans), rects, want)
-		}
-		if !strings.Contains(svg, `width="900"`) {
-			t.Errorf("SVG is not 900px wide")
-		}
 	}
 }
 
@@ -180,7 +168,7 @@ func TestConcurrentRecording(t *testing.T) {
 	if len(spans) != 2*n {
 		t.Fatalf("%d spans, want %d", len(spans), 2*n)
 	}
-	if !slices.IsSortedFunc(spans, func(a, b Span) int { return compareDur(a.Start, b.Start) }) {
+	if !slices.IsSortedFunc(spans, func(a, b Span) int { return cmp.Compare(a.Start, b.Start) }) {
 		t.Error("Spans() not sorted by start")
 	}
 	if got := r.Peak("work"); got != n {
@@ -246,3 +234,75 @@ func TestNilRecorder(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestLaneTags(t *testing.T) {
+	tests := []struct {
+		lanes, want []string
+	}{
+		{[]string{"get video", "transcript", "model", "save"}, []string{"GV", "T", "M", "S"}},
+		{[]string{"worker 1", "worker 2", "worker 12"}, []string{"W1", "W2", "W12"}},
+		{[]string{"download", "decode", "draw"}, []string{"D", "D2", "D3"}},
+		{[]string{"get post", "get-post", "GP", "G3"}, []string{"GP", "G2", "G", "G4"}},
+		{[]string{"", "!!", "a very long lane name"}, []string{"L1", "L2", "AVL"}},
+	}
+	for _, tt := range tests {
+		if got := laneTags(tt.lanes); !slices.Equal(got, tt.want) {
+			t.Errorf("laneTags(%q) = %q, want %q", tt.lanes, got, tt.want)
+		}
+		// Adding lanes never changes the tags of earlier ones.
+		for n := range tt.lanes {
+			if got := laneTags(tt.lanes[:n]); !slices.Equal(got, tt.want[:n]) {
+				t.Errorf("laneTags(%q) = %q, want %q", tt.lanes[:n], got, tt.want[:n])
+			}
+		}
+	}
+}
+
+func TestLogZeroLengthSpan(t *testing.T) {
+	var b bytes.Buffer
+	_ = FromSpans([]Span{{"a", "long", 0, ms(5)}, {"a", "blip", ms(5), ms(5)}, {"a", "next", ms(5), ms(9)}}).WriteLog(&b, false)
+	want := []string{"✔ long", "▶ blip", "▶ next", "✔ blip", "✔ next"}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n")[2:] {
+		got = append(got, strings.TrimSpace(line[strings.Index(line, "A ")+2:]))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("events at 5ms: %q, want %q\n%s", got, want, b.String())
+	}
+}
+
+func TestColorFor(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	devNull, err := os.Open(os.DevNull) // a character device, as a terminal is
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	tests := []struct {
+		name    string
+		w       io.Writer
+		noColor string
+		term    string
+		want    bool
+	}{
+		{"buffer", &bytes.Buffer{}, "", "xterm", false},
+		{"pipe (a notebook cell)", w, "", "xterm", false},
+		{"character device", devNull, "", "xterm", true},
+		{"NO_COLOR", devNull, "1", "xterm", false},
+		{"dumb terminal", devNull, "", "dumb", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("NO_COLOR", tt.noColor)
+			t.Setenv("TERM", tt.term)
+			if got := ColorFor(tt.w); got != tt.want {
+				t.Errorf("ColorFor = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

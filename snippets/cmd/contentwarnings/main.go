@@ -3,8 +3,8 @@
 //
 //	go run ./snippets/cmd/contentwarnings -mode sync|attempt|final [-n 100] [-model-work 10] [-log=false] [-svg out.svg]
 //
-// By default it prints the live, coloured timeline log (one column per kind
-// of work); with -log=false it shows a progress bar instead. The final
+// By default it prints the live timeline log (one column per kind of work,
+// coloured in a terminal); with -log=false it shows a progress bar instead. The final
 // version's result is verified by re-reading every video.
 package main
 
@@ -40,7 +40,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	api := fs.String("api", videoapi.BaseURL(), "base URL of the server ($"+videoapi.EnvBaseURL+")")
 	work := fs.Int("model-work", cw.ModelWorkFromEnv(), "SHA-512 passes over 100 MB per video ($"+cw.EnvModelWork+")")
 	live := fs.Bool("log", true, "print the live timeline log; false shows a progress bar")
-	color := fs.Bool("color", true, "colour the log with ANSI escapes")
+	color := fs.Bool("color", timeline.ColorFor(stdout), "colour the log with ANSI escapes (default: when printing to a terminal)")
 	svg := fs.String("svg", "", "also write the timeline as an SVG Gantt chart to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
