@@ -45,14 +45,15 @@ func Attempt(ctx context.Context, o Options) (Result, error) {
 
 // processOne runs the four steps of one video in order.
 func (r *run) processOne(ctx context.Context, id string) (bool, error) {
-	if err := r.video(ctx, id); err != nil {
+	v, err := r.video(ctx, id)
+	if err != nil {
 		return false, fmt.Errorf("video %s: %w", id, err)
 	}
 	text, err := r.transcript(ctx, id)
 	if err != nil {
 		return false, fmt.Errorf("transcript %s: %w", id, err)
 	}
-	warnings := r.model(id, text)
+	warnings := r.model(id, Text(v, text))
 	if err := r.save(ctx, id, warnings); err != nil {
 		return false, fmt.Errorf("saving %s: %w", id, err)
 	}

@@ -7,6 +7,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
+
+	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
 // Limits of the final pipeline, as in the talk.
@@ -38,10 +40,16 @@ func Final(ctx context.Context, o Options) (Result, error) {
 	for i, id := range r.ids {
 		g.Go(func() error {
 			// Fetch the video and its transcript concurrently.
-			var text string
+			var (
+				video videoapi.Video
+				text  string
+			)
 			fetch, fctx := errgroup.WithContext(ctx)
-			fetch.Go(func() error {
-				return limited(fctx, videos, func() error { return r.video(fctx, id) })
+			fetch.Go(func() (err error) {
+				return limited(fctx, videos, func() error {
+					video, err = r.video(fctx, id)
+					return err
+				})
 			})
 			fetch.Go(func() (err error) {
 				return limited(fctx, transcripts, func() error {
@@ -55,7 +63,7 @@ func Final(ctx context.Context, o Options) (Result, error) {
 			// Run the model on one of GOMAXPROCS slots.
 			var warnings []string
 			if err := limited(ctx, models, func() error {
-				warnings = r.model(id, text)
+				warnings = r.model(id, Text(video, text))
 				return nil
 			}); err != nil {
 				return err

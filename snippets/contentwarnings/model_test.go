@@ -1,52 +1,104 @@
 package contentwarnings
 
 import (
+	"os"
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
 func TestModelWarnings(t *testing.T) {
 	tests := []struct {
-		name, transcript string
-		work             int
-		want             []string
+		name, text string
+		work       float64
+		want       []string
 	}{
 		{"mentions", "we flew with NASA to the moon", 0, []string{Warning}},
 		{"mentions with work", "NASA", 1, []string{Warning}},
+		{"fractional work", "NASA", 0.25, []string{Warning}},
+		{"more than one pass", "no keyword", 1.5, []string{}},
 		{"lower case is not the keyword", "nasa and friends", 0, []string{}},
 		{"empty", "", 0, []string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Model{Work: tt.work}.Warnings(tt.transcript)
+			got := Model{Work: tt.work}.Warnings(tt.text)
 			if got == nil || !slices.Equal(got, tt.want) {
-				t.Errorf("Warnings(%q) = %#v, want %#v", tt.transcript, got, tt.want)
+				t.Errorf("Warnings(%q) = %#v, want %#v", tt.text, got, tt.want)
 			}
 		})
 	}
 }
 
+func TestTextReadsTitleDescriptionAndTranscript(t *testing.T) {
+	v := videoapi.Video{Title: "a NASA title", Description: "plain"}
+	if got := Expected(Text(v, "no keyword")); !slices.Equal(got, []string{Warning}) {
+		t.Errorf("a title mentioning NASA gave %q", got)
+	}
+	v = videoapi.Video{Title: "plain", Description: "plain"}
+	if got := Expected(Text(v, "with NASA")); !slices.Equal(got, []string{Warning}) {
+		t.Errorf("a transcript mentioning NASA gave %q", got)
+	}
+}
+
+func TestParse(t *testing.T) {
+	works := []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"0.5", 0.5, true}, {"10", 10, true}, {"0", 0, true}, {" 2 ", 2, true},
+		{"-1", 0, false}, {"many", 0, false}, {"NaN", 0, false}, {"1e9", 0, false}, {"", 0, false},
+	}
+	for _, tt := range works {
+		got, err := ParseModelWork(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseModelWork(%q) = %g, %v; want %g, ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+	videos := []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{"20", 20, true}, {"1", 1, true}, {"0", 0, false}, {"-3", 0, false}, {"2.5", 0, false}, {"99999", 0, false},
+	}
+	for _, tt := range videos {
+		got, err := ParseVideos(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseVideos(%q) = %d, %v; want %d, ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
 func TestFromEnv(t *testing.T) {
 	tests := []struct {
-		value        string
-		work, videos int
+		value    string
+		work     float64
+		videos   int
+		exitCode int // 0: no exit
 	}{
-		{"", DefaultModelWork, DefaultVideos},
-		{"3", 3, 3},
-		{"0", 0, DefaultVideos},
-		{"-1", DefaultModelWork, DefaultVideos},
-		{"many", DefaultModelWork, DefaultVideos},
+		{"", DefaultModelWork, DefaultVideos, 0},
+		{"3", 3, 3, 0},
+		{"many", DefaultModelWork, DefaultVideos, 2},
 	}
 	for _, tt := range tests {
-		t.Setenv(EnvModelWork, tt.value)
-		t.Setenv(EnvVideos, tt.value)
-		if got := ModelWorkFromEnv(); got != tt.work {
-			t.Errorf("%q: ModelWorkFromEnv() = %d, want %d", tt.value, got, tt.work)
-		}
-		if got := VideosFromEnv(); got != tt.videos {
-			t.Errorf("%q: VideosFromEnv() = %d, want %d", tt.value, got, tt.videos)
-		}
+		t.Run(tt.value, func(t *testing.T) {
+			code := 0
+			exit = func(c int) { code = c }
+			t.Cleanup(func() { exit = os.Exit })
+			t.Setenv(EnvModelWork, tt.value)
+			t.Setenv(EnvVideos, tt.value)
+			if got := ModelWorkFromEnv(); got != tt.work || code != tt.exitCode {
+				t.Errorf("ModelWorkFromEnv() = %g, exit %d; want %g, exit %d", got, code, tt.work, tt.exitCode)
+			}
+			code = 0
+			if got := VideosFromEnv(); got != tt.videos || code != tt.exitCode {
+				t.Errorf("VideosFromEnv() = %d, exit %d; want %d, exit %d", got, code, tt.videos, tt.exitCode)
+			}
+		})
 	}
 }
 

@@ -68,8 +68,8 @@ func begin(ctx context.Context, o Options, mode string) (*run, error) {
 	if o.N < 1 {
 		return nil, fmt.Errorf("contentwarnings: Options.N = %d, want at least 1", o.N)
 	}
-	if o.Model.Work < 0 {
-		return nil, fmt.Errorf("contentwarnings: Model.Work = %d, want 0 or more", o.Model.Work)
+	if !(o.Model.Work >= 0 && o.Model.Work <= MaxModelWork) {
+		return nil, fmt.Errorf("contentwarnings: Model.Work = %g, want 0 to %d", o.Model.Work, MaxModelWork)
 	}
 	r := &run{Options: o, mode: mode, start: time.Now()}
 	o.Timeline.DeclareLanes(LaneVideo, LaneTranscript, LaneModel, LaneSave)
@@ -106,11 +106,12 @@ func (r *run) saved() {
 
 // Steps of one video, each recorded on the timeline.
 
-func (r *run) video(ctx context.Context, id string) error {
-	return r.Timeline.Track(LaneVideo, id, func() error {
-		_, err := r.Client.Video(ctx, id)
+func (r *run) video(ctx context.Context, id string) (v videoapi.Video, err error) {
+	err = r.Timeline.Track(LaneVideo, id, func() error {
+		v, err = r.Client.Video(ctx, id)
 		return err
 	})
+	return v, err
 }
 
 func (r *run) transcript(ctx context.Context, id string) (text string, err error) {
@@ -121,9 +122,9 @@ func (r *run) transcript(ctx context.Context, id string) (text string, err error
 	return text, err
 }
 
-func (r *run) model(id, transcript string) (warnings []string) {
+func (r *run) model(id, text string) (warnings []string) {
 	_ = r.Timeline.Track(LaneModel, id, func() error {
-		warnings = r.Model.Warnings(transcript)
+		warnings = r.Model.Warnings(text)
 		return nil
 	})
 	return warnings

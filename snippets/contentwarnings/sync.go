@@ -15,14 +15,15 @@ func Sync(ctx context.Context, o Options) (Result, error) {
 	}
 	flagged := make([]bool, len(r.ids))
 	for i, id := range r.ids {
-		if err := r.video(ctx, id); err != nil {
+		v, err := r.video(ctx, id)
+		if err != nil {
 			return r.result(flagged), fmt.Errorf("video %s: %w", id, err)
 		}
 		text, err := r.transcript(ctx, id)
 		if err != nil {
 			return r.result(flagged), fmt.Errorf("transcript %s: %w", id, err)
 		}
-		warnings := r.model(id, text)
+		warnings := r.model(id, Text(v, text))
 		if err := r.save(ctx, id, warnings); err != nil {
 			return r.result(flagged), fmt.Errorf("saving %s: %w", id, err)
 		}

@@ -34,7 +34,7 @@ func Verify(ctx context.Context, c *videoapi.Client, n int, r Result) error {
 			if err != nil {
 				return fmt.Errorf("verify: transcript %s: %w", id, err)
 			}
-			expected := Expected(text)
+			expected := Expected(Text(v, text))
 			if !slices.Equal(v.Warnings, expected) {
 				return fmt.Errorf("verify: video %s saved with warnings %q, want %q", id, v.Warnings, expected)
 			}

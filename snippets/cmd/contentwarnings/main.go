@@ -1,7 +1,7 @@
 // Command contentwarnings runs the content-warnings app against the mock
 // server in one of its three versions and ends with a one-line summary.
 //
-//	go run ./snippets/cmd/contentwarnings -mode sync|attempt|final [-n 100] [-model-work 10] [-log=false] [-svg out.svg]
+//	go run ./snippets/cmd/contentwarnings -mode sync|attempt|final [-n 100] [-model-work 0.5] [-log=false] [-svg out.svg]
 //
 // By default it prints the live timeline log (one column per kind of work,
 // coloured in a terminal); with -log=false it shows a progress bar instead. The final
@@ -38,7 +38,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	mode := fs.String("mode", "final", "version of the app: sync, attempt or final")
 	n := fs.Int("n", cw.VideosFromEnv(), "number of videos ($"+cw.EnvVideos+")")
 	api := fs.String("api", videoapi.BaseURL(), "base URL of the server ($"+videoapi.EnvBaseURL+")")
-	work := fs.Int("model-work", cw.ModelWorkFromEnv(), "SHA-512 passes over 100 MB per video ($"+cw.EnvModelWork+")")
+	work := fs.Float64("model-work", cw.ModelWorkFromEnv(), fmt.Sprintf("SHA-512 passes over 100 MB per video ($%s; %d is the talk's full model)", cw.EnvModelWork, cw.TalkModelWork))
 	live := fs.Bool("log", true, "print the live timeline log; false shows a progress bar")
 	color := fs.Bool("color", timeline.ColorFor(stdout), "colour the log with ANSI escapes (default: when printing to a terminal)")
 	svg := fs.String("svg", "", "also write the timeline as an SVG Gantt chart to this file")
@@ -51,8 +51,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("-mode %q: want sync, attempt or final", *mode)
 	case *n < 1:
 		return fmt.Errorf("-n %d: want at least 1 video", *n)
-	case *work < 0:
-		return fmt.Errorf("-model-work %d: want 0 or more", *work)
+	case !(*work >= 0 && *work <= cw.MaxModelWork):
+		return fmt.Errorf("-model-work %g: want 0 to %d", *work, cw.MaxModelWork)
 	}
 
 	client := videoapi.New(*api)
@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	} else {
 		o.Progress = stdout
 	}
-	fmt.Fprintf(stdout, "%s: %d videos, model work %d, server %s\n", *mode, *n, *work, client.BaseURL())
+	fmt.Fprintf(stdout, "%s: %d videos, model work %g, server %s\n", *mode, *n, *work, client.BaseURL())
 	res, runErr := pipeline(ctx, o)
 	rec.Stop()
 	rec.SetLive(nil, false)

@@ -1,9 +1,10 @@
 // Command contentwarningsbench measures the content-warnings app: for each model work
-// level it runs Sync and Final over the same videos and prints their wall
-// times, the speed-up, and how close Final comes to its physical bound.
+// level it runs Sync, Attempt and Final over the same videos and prints their
+// wall times with what the server saw, the speed-ups, and how close Final
+// comes to its physical bound.
 //
 //	go run ./snippets/cmd/contentwarningsbench            # in-process server, latency scale 1
-//	go run ./snippets/cmd/contentwarningsbench -n 30 -work 10,0
+//	go run ./snippets/cmd/contentwarningsbench -n 30 -work 10,0.5,0
 //	go run ./snippets/cmd/contentwarningsbench -api http://127.0.0.1:8000 -scale 1
 //
 // The bound is the larger of two lower limits on Final's wall time:
@@ -52,7 +53,7 @@ func main() { cli.Main(run) }
 // config is what the command line asks for.
 type config struct {
 	n     int
-	works []int
+	works []float64
 	api   string
 	scale float64
 }
@@ -62,7 +63,7 @@ func parse(args []string, stdout io.Writer) (config, error) {
 	fs.SetOutput(stdout)
 	var c config
 	fs.IntVar(&c.n, "n", cw.VideosFromEnv(), "number of videos")
-	works := fs.String("work", "10,0", "comma-separated model work levels (SHA-512 passes over 100 MB per video)")
+	works := fs.String("work", strconv.FormatFloat(cw.DefaultModelWork, 'g', -1, 64), "comma-separated model work levels (SHA-512 passes over 100 MB per video)")
 	fs.StringVar(&c.api, "api", "", "use the server at this URL instead of starting one in-process")
 	fs.Float64Var(&c.scale, "scale", 1, "latency scale (of the in-process server, or the one -api runs with)")
 	if err := fs.Parse(args); err != nil {
@@ -75,9 +76,9 @@ func parse(args []string, stdout io.Writer) (config, error) {
 		return c, fmt.Errorf("-scale %g: want 0..%g", c.scale, mockserver.MaxLatencyScale)
 	}
 	for _, w := range strings.Split(*works, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(w))
-		if err != nil || v < 0 {
-			return c, fmt.Errorf("-work %q: want non-negative integers separated by commas", *works)
+		v, err := cw.ParseModelWork(w)
+		if err != nil {
+			return c, fmt.Errorf("-work %q: %w", *works, err)
 		}
 		c.works = append(c.works, v)
 	}
@@ -110,20 +111,19 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "model: one SHA-512 pass over 100 MB = %.3fs CPU (%.3fs wall)\n", pass.cpu.Seconds(), pass.wall.Seconds())
 
 	for _, work := range c.works {
-		perVideo := time.Duration(work) * pass.cpu
-		fmt.Fprintf(stdout, "\n== model work %d: %.3fs CPU per video\n", work, perVideo.Seconds())
+		perVideo := time.Duration(work * float64(pass.cpu))
+		fmt.Fprintf(stdout, "\n== model work %g: %.3fs CPU per video\n", work, perVideo.Seconds())
 		walls := map[string]time.Duration{}
 		var syncCPU time.Duration
-		for _, mode := range []string{"sync", "final"} {
+		for _, mode := range []string{"sync", "attempt", "final"} {
 			if err := stale(ctx, client, c.n); err != nil {
 				return err
 			}
 			rec := timeline.New()
 			o := cw.Options{Client: client, N: c.n, Model: cw.Model{Work: work}, Timeline: rec}
-			pipeline := cw.Sync
-			if mode == "final" {
-				pipeline = cw.Final
-			}
+			pipeline := map[string]func(context.Context, cw.Options) (cw.Result, error){
+				"sync": cw.Sync, "attempt": cw.Attempt, "final": cw.Final,
+			}[mode]
 			cpu0 := processCPU()
 			res, err := pipeline(ctx, o)
 			cpu := processCPU() - cpu0
@@ -138,7 +138,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			if mode == "sync" {
 				syncCPU = cpu
 			}
-			fmt.Fprintf(stdout, "%-5s wall %8.2fs  verified, %d flagged | %s\n", mode, res.Wall.Seconds(), len(res.Flagged), rec.Summary())
+			fmt.Fprintf(stdout, "%-7s wall %8.2fs  verified, %d flagged | %s\n", mode, res.Wall.Seconds(), len(res.Flagged), rec.Summary())
+			if st, err := client.Stats(ctx); err == nil {
+				fmt.Fprintf(stdout, "        server video gate: %s\n        server transcript gate: %s\n", st["video"], st["transcript"])
+			}
 			fmt.Fprintf(stdout, "      process CPU %.2fs = %.0f%% of %d cores over the run\n",
 				cpu.Seconds(), 100*cpu.Seconds()/(res.Wall.Seconds()*float64(cores)), cores)
 			if mode == "final" && work > 0 {
@@ -153,7 +156,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "model CPU per video over the sync run: %.3fs (used for the bound)\n", perVideo.Seconds())
 		}
 		b := finalBound(c.n, c.scale, perVideo, cores)
-		fmt.Fprintf(stdout, "sync / final: %.2fx\n", walls["sync"].Seconds()/walls["final"].Seconds())
+		fmt.Fprintf(stdout, "sync / final: %.2fx   attempt / final: %.2fx\n",
+			walls["sync"].Seconds()/walls["final"].Seconds(), walls["attempt"].Seconds()/walls["final"].Seconds())
 		fmt.Fprintf(stdout, "final bound: max(CPU %.2fs, I/O %.2fs) = %.2fs -> efficiency %.3f\n",
 			b.cpu.Seconds(), b.io.Seconds(), b.max().Seconds(), b.max().Seconds()/walls["final"].Seconds())
 	}

@@ -72,9 +72,11 @@ func TestRunInProcess(t *testing.T) {
 	for _, p := range []string{
 		`contentwarningsbench: 12 videos, \d+ cores`,
 		`model: one SHA-512 pass over 100 MB = \d+\.\d{3}s CPU`,
-		`sync  wall +\d+\.\d\ds  verified, \d+ flagged`,
-		`final wall +\d+\.\d\ds  verified`,
-		`sync / final: \d+\.\d\dx`,
+		`sync    wall +\d+\.\d\ds  verified, \d+ flagged`,
+		`attempt wall +\d+\.\d\ds  verified`,
+		`final   wall +\d+\.\d\ds  verified`,
+		`server video gate: peak in flight \d+`,
+		`sync / final: \d+\.\d\dx   attempt / final: \d+\.\d\dx`,
 		`final bound: max\(CPU \d+\.\d\ds, I/O \d+\.\d\ds\) = \d+\.\d\ds -> efficiency \d\.\d{3}`,
 	} {
 		if !regexp.MustCompile(p).MatchString(out.String()) {
