@@ -131,6 +131,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("%s: %w", mode, err)
 			}
+			server, err := client.Stats(ctx) // before Verify adds its own requests
+			if err != nil {
+				return err
+			}
 			if err := cw.Verify(ctx, client, c.n, res); err != nil {
 				return fmt.Errorf("%s: %w", mode, err)
 			}
@@ -139,9 +143,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 				syncCPU = cpu
 			}
 			fmt.Fprintf(stdout, "%-7s wall %8.2fs  verified, %d flagged | %s\n", mode, res.Wall.Seconds(), len(res.Flagged), rec.Summary())
-			if st, err := client.Stats(ctx); err == nil {
-				fmt.Fprintf(stdout, "        server video gate: %s\n        server transcript gate: %s\n", st["video"], st["transcript"])
-			}
+			fmt.Fprintf(stdout, "        server video gate: %s\n        server transcript gate: %s\n", server["video"], server["transcript"])
 			fmt.Fprintf(stdout, "      process CPU %.2fs = %.0f%% of %d cores over the run\n",
 				cpu.Seconds(), 100*cpu.Seconds()/(res.Wall.Seconds()*float64(cores)), cores)
 			if mode == "final" && work > 0 {

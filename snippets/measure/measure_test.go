@@ -1,0 +1,191 @@
+package measure
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/go-async-workshop/workshop/server/mockserver"
+	"github.com/go-async-workshop/workshop/server/servertest"
+	"github.com/go-async-workshop/workshop/snippets/internal/leakcheck"
+	"github.com/go-async-workshop/workshop/snippets/videoapi"
+)
+
+func TestMain(m *testing.M) {
+	leakcheck.VerifyTestMain(m)
+}
+
+// client starts the real server at a small latency scale.
+func client(t *testing.T) *videoapi.Client {
+	t.Helper()
+	cfg := mockserver.DefaultConfig()
+	cfg.LatencyScale = 0.02
+	cfg.Videos = 40
+	srv := servertest.Start(t, cfg)
+	c := videoapi.New(srv.URL)
+	t.Cleanup(c.CloseIdleConnections)
+	return c
+}
+
+// burst fetches n videos at once, recording each on run's timeline.
+func burst(t *testing.T, ctx context.Context, c *videoapi.Client, run *Run, n int) {
+	t.Helper()
+	ids, err := c.ListIDs(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Go(func() {
+			defer run.Begin("get video", id)()
+			if _, err := c.Video(ctx, id); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestReportInATerminal(t *testing.T) {
+	c := client(t)
+	ctx := context.Background()
+	var out strings.Builder
+	run := Start(ctx, c, "30 at once", WithOutput(&out))
+	burst(t, ctx, c, run, 30)
+	run.Set("failed", 0)
+	t.Setenv(EnvRunsDir, t.TempDir())
+	res := run.Report()
+
+	if res.Name != "30 at once" || res.WallSeconds <= 0 || res.Cores < 1 {
+		t.Errorf("result %+v", res)
+	}
+	video := res.Server["video"]
+	if video.Served != 30 || video.PeakInFlight != mockserver.VideoCapacity || video.PeakWaiting < 1 || video.Degraded < 1 {
+		t.Errorf("server video gate %+v: want 30 answered, %d at once, some queued and slowed", video, mockserver.VideoCapacity)
+	}
+	if _, ok := res.Server["transcript"]; ok {
+		t.Error("an endpoint without requests is reported")
+	}
+	step, ok := res.Step("get video")
+	if !ok || step.Count != 30 || step.AtOnce != 30 || step.LongestSeconds < step.MeanSeconds || step.LastEndSeconds > res.WallSeconds {
+		t.Errorf("step %+v", step)
+	}
+	for _, want := range []string{"30 at once: ", "server videos:", "30 answered, at most 10 at once", "queued", "slowed down by the queue", "get video", "failed: 0"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	if got, ok := Load("30 at once"); !ok || got.WallSeconds != res.WallSeconds {
+		t.Errorf("Load = %+v, %v", got, ok)
+	}
+}
+
+// captureNotebook makes show send to a map instead of GoNB.
+func captureNotebook(t *testing.T) *[]map[string]string {
+	t.Helper()
+	var sent []map[string]string
+	inNotebook, sendToNotebook = func() bool { return true }, func(d map[string]string) { sent = append(sent, d) }
+	t.Cleanup(func() {
+		inNotebook = func() bool { return false }
+		sendToNotebook = func(map[string]string) {}
+	})
+	return &sent
+}
+
+func TestReportInANotebook(t *testing.T) {
+	c := client(t)
+	ctx := context.Background()
+	sent := captureNotebook(t)
+	t.Setenv(EnvRunsDir, t.TempDir())
+	run := Start(ctx, c, "limited", WithOutput(io.Discard))
+	burst(t, ctx, c, run, 5)
+	res := run.Report()
+	if len(*sent) != 1 {
+		t.Fatalf("sent %d outputs, want 1", len(*sent))
+	}
+	d := (*sent)[0]
+	var got Result
+	if err := json.Unmarshal([]byte(d[ResultMIME]), &got); err != nil {
+		t.Fatalf("%s is not a Result: %v", ResultMIME, err)
+	}
+	if got.Name != "limited" || got.WallSeconds != res.WallSeconds || got.Server["video"].Served != 5 {
+		t.Errorf("attached figures %+v", got)
+	}
+	if !strings.Contains(d["text/html"], "<svg") || !strings.Contains(d["text/html"], "at most at once") {
+		t.Errorf("HTML lacks the timeline or the server table:\n%s", d["text/html"])
+	}
+	if !strings.HasPrefix(d["text/plain"], "limited: ") {
+		t.Errorf("text/plain = %q", d["text/plain"])
+	}
+}
+
+func TestCompare(t *testing.T) {
+	c := client(t)
+	ctx := context.Background()
+	sent := captureNotebook(t)
+	t.Setenv(EnvRunsDir, t.TempDir())
+	for _, name := range []string{"slow", "fast"} {
+		run := Start(ctx, c, name, WithOutput(io.Discard))
+		burst(t, ctx, c, run, 3)
+		run.Report()
+	}
+	cmp := Compare("slow", "fast", "never run")
+	if len(cmp.Runs) != 2 || cmp.Runs[0].Name != "slow" || cmp.Runs[1].Name != "fast" {
+		t.Errorf("runs %+v", cmp.Runs)
+	}
+	if len(cmp.Missing) != 1 || cmp.Missing[0] != "never run" {
+		t.Errorf("missing %v", cmp.Missing)
+	}
+	last := (*sent)[len(*sent)-1]
+	if !strings.Contains(last["text/html"], "not measured yet") || !strings.Contains(last["text/html"], "speed-up") {
+		t.Errorf("comparison HTML:\n%s", last["text/html"])
+	}
+	var got Comparison
+	if err := json.Unmarshal([]byte(last[ResultMIME]), &got); err != nil || len(got.Runs) != 2 {
+		t.Errorf("attached comparison %+v, %v", got, err)
+	}
+}
+
+func TestProgressCountsFinishedWork(t *testing.T) {
+	c := client(t)
+	ctx := context.Background()
+	var out strings.Builder
+	t.Setenv(EnvRunsDir, t.TempDir())
+	run := Start(ctx, c, "bar", WithOutput(&out), WithProgress("get video", 8))
+	burst(t, ctx, c, run, 8)
+	run.Report()
+	if !strings.Contains(out.String(), "8/8") {
+		t.Errorf("the progress bar never reached 8/8:\n%q", out.String())
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	tests := []struct {
+		in   videoapi.EndpointStats
+		want string
+	}{
+		{videoapi.EndpointStats{Served: 4, PeakInFlight: 1}, "4 answered, at most 1 at once"},
+		{videoapi.EndpointStats{Served: 100, PeakInFlight: 10, PeakWaiting: 90, Degraded: 89}, "100 answered, at most 10 at once, up to 90 queued, 89 slowed down by the queue"},
+		{videoapi.EndpointStats{Served: 30, PeakInFlight: 10, PeakWaiting: 20, Degraded: 19, Rejected: 70}, "30 answered, at most 10 at once, up to 20 queued, 19 slowed down by the queue, 70 turned away (503)"},
+	}
+	for _, tt := range tests {
+		if got := describeGate(tt.in); got != tt.want {
+			t.Errorf("describeGate(%+v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	for in, want := range map[float64]string{0.8: "0.80 s", 10.91: "10.9 s", 118.6: "119 s"} {
+		if got := seconds(in); got != want {
+			t.Errorf("seconds(%g) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestGateOrder(t *testing.T) {
+	res := Result{Server: map[string]videoapi.EndpointStats{"zeta": {}, "patch": {}, "video": {}, "alpha": {}, "transcript": {}}}
+	if got, want := strings.Join(res.gateNames(), ","), "video,transcript,patch,alpha,zeta"; got != want {
+		t.Errorf("gateNames = %s, want %s", got, want)
+	}
+}
