@@ -3,18 +3,27 @@ package notebooks
 import (
 	"encoding/json"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/go-async-workshop/workshop/notebooks/ipynb"
+	"github.com/go-async-workshop/workshop/snippets/measure"
 )
 
 // linkCell is what the first code cell of every notebook must run: it points
 // the kernel's module at this repository without `go mod tidy`.
 const linkCell = "!*go mod edit -replace github.com/go-async-workshop/workshop=${GONB_DIR}/.. -require github.com/go-async-workshop/workshop@v0.0.0"
 
+// funcDecl matches a top-level function declaration's name.
+var funcDecl = regexp.MustCompile(`(?m)^func (?:\([^)]*\) )?(\w+)`)
+
 // TestNotebookStructure checks the committed notebooks without running them
 // (part of the fast layer): GoNB kernel, the module link as first code cell,
-// an exercise with a collapsed solution and a %test cell, and committed
-// outputs free of errors.
+// an exercise whose solution is one click away and never runs with Run All,
+// and committed outputs as a learner's Run All shows them: nothing failed
+// but the exercise's test, which is red, and nothing leaked.
 func TestNotebookStructure(t *testing.T) {
 	for _, name := range notebookNames(t) {
 		t.Run(name, func(t *testing.T) {
@@ -23,7 +32,6 @@ func TestNotebookStructure(t *testing.T) {
 				t.Fatal(err)
 			}
 			var meta struct {
-				NBFormat int `json:"nbformat"`
 				Metadata struct {
 					Kernelspec struct {
 						Name     string `json:"name"`
@@ -34,20 +42,21 @@ func TestNotebookStructure(t *testing.T) {
 			if err := json.Unmarshal(raw, &meta); err != nil {
 				t.Fatalf("%s.ipynb is not JSON: %v", name, err)
 			}
-			if meta.NBFormat != 4 {
-				t.Errorf("nbformat = %d, want 4", meta.NBFormat)
-			}
 			if k := meta.Metadata.Kernelspec; k.Name != "gonb" || k.Language != "go" {
 				t.Errorf("kernelspec = %+v, want name gonb, language go", k)
 			}
-			nb, err := parseNotebook(name, raw)
+			nb, err := ipynb.Parse(name, raw)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var code []Cell
+			var code []ipynb.Cell
+			withOutputs := 0
 			for _, c := range nb.Cells {
 				if c.Type == "code" {
 					code = append(code, c)
+					if len(c.Outputs) > 0 {
+						withOutputs++
+					}
 				}
 			}
 			if len(code) == 0 {
@@ -56,27 +65,66 @@ func TestNotebookStructure(t *testing.T) {
 			if got := strings.TrimSpace(code[0].Source); !strings.HasPrefix(got, linkCell) {
 				t.Errorf("first code cell is %q, want it to start with %q", code[0].FirstLine(), linkCell)
 			}
-			solution, test := -1, -1
-			for _, c := range code {
-				if c.Hidden && solution < 0 {
-					solution = c.Index
-				}
-				if strings.HasPrefix(strings.TrimSpace(c.Source), "%test") || strings.Contains(c.Source, "\n%test") {
-					test = c.Index
-				}
+			if withOutputs == 0 {
+				t.Error("committed without outputs: readers on the web would see nothing (run `make notebooks`)")
 			}
-			if solution < 0 {
-				t.Error("no collapsed solution cell (code cell with metadata jupyter.source_hidden=true)")
+			ex, err := nb.Exercise()
+			if err != nil {
+				t.Fatal(err)
 			}
-			if test < 0 || test < solution {
-				t.Errorf("no %%test cell after the solution (solution cell %d, last %%test cell %d)", solution, test)
+			if stub, sol := declared(ex.Stub.Source), declared(ex.SolutionCode); !slices.Equal(stub, sol) {
+				t.Errorf("the stub declares %v but the solution %v: they must declare the same functions", stub, sol)
 			}
-			if probs := nb.problems(); len(probs) > 0 {
-				for _, p := range probs {
-					t.Error(p)
-				}
+			if ex.Solution.Index < ex.Stub.Index {
+				t.Error("the solution comes before the stub: the learner should meet the task and the hints first")
+			}
+			for _, p := range nb.Problems(func(c ipynb.Cell) bool { return c.Index == ex.Test.Index }) {
+				t.Error(p)
+			}
+			passed, failed := ex.Test.TestOutcome()
+			if len(passed) > 0 || len(failed) == 0 {
+				t.Errorf("the committed exercise test shows passed %v, failed %v: a learner must see it red until they do the work", passed, failed)
+			}
+			for _, l := range nb.Leaks() {
+				t.Error(l)
+			}
+			if t.Failed() {
 				t.Log("committed notebooks carry the outputs of a clean run: regenerate them with `make notebooks`")
 			}
 		})
+	}
+}
+
+// declared returns the names of the functions declared in src, sorted.
+func declared(src string) []string {
+	var names []string
+	for _, m := range funcDecl.FindAllStringSubmatch(src, -1) {
+		names = append(names, m[1])
+	}
+	slices.Sort(names)
+	return names
+}
+
+// mustRun returns the run called name that the notebook reported, or stops
+// the check.
+func mustRun(t *testing.T, nb *ipynb.Notebook, name string) measure.Result {
+	t.Helper()
+	r, ok := nb.Run(name)
+	if !ok {
+		runs, _ := nb.Runs()
+		var names []string
+		for _, r := range runs {
+			names = append(names, r.Name)
+		}
+		t.Fatalf("%s: no run called %q was reported (runs: %q)", nb.Name, name, names)
+	}
+	return r
+}
+
+// requireText fails unless the notebook's text outputs contain s.
+func requireText(t *testing.T, nb *ipynb.Notebook, s string) {
+	t.Helper()
+	if !strings.Contains(nb.Text(), s) {
+		t.Errorf("%s: the outputs do not contain %q", nb.Name, s)
 	}
 }

@@ -1,0 +1,183 @@
+package ipynb
+
+import (
+	"strings"
+	"testing"
+)
+
+func fixture(t *testing.T) *Notebook {
+	t.Helper()
+	nb, err := Read("testdata/executed.ipynb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nb
+}
+
+func TestParse(t *testing.T) {
+	nb := fixture(t)
+	if nb.Name != "executed" || len(nb.Cells) != 7 {
+		t.Fatalf("parsed %q with %d cells", nb.Name, len(nb.Cells))
+	}
+	if !nb.Cells[4].HasTag(TagExercise) || !nb.Cells[6].IsTest() || nb.Cells[2].IsTest() {
+		t.Error("tags or test-cell detection wrong")
+	}
+	if got := nb.Cells[2].FirstLine(); got != `import "sync"` {
+		t.Errorf("FirstLine = %q", got)
+	}
+	if !strings.Contains(nb.Text(), "100/100 10.9s") {
+		t.Error("Text lacks the stream output")
+	}
+	if _, err := Parse("bad", []byte(`{"nbformat": 3, "cells": []}`)); err == nil {
+		t.Error("nbformat 3 accepted")
+	}
+	if _, err := Parse("bad", []byte(`not json`)); err == nil {
+		t.Error("invalid JSON accepted")
+	}
+}
+
+func TestRuns(t *testing.T) {
+	nb := fixture(t)
+	runs, err := nb.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 {
+		t.Fatalf("Runs = %+v, want the one run (the comparison left out)", runs)
+	}
+	r, ok := nb.Run("100 at once")
+	if !ok || r.WallSeconds != 10.91 || r.Server["video"].PeakWaiting != 90 || r.Server["video"].Degraded != 89 {
+		t.Errorf("Run = %+v, %v", r, ok)
+	}
+	if _, ok := nb.Run("missing"); ok {
+		t.Error("a missing run was found")
+	}
+}
+
+func TestProblems(t *testing.T) {
+	nb := fixture(t)
+	probs := nb.Problems(nil)
+	if len(probs) != 1 || !strings.Contains(probs[0], "cell 6") || !strings.Contains(probs[0], "--- FAIL") {
+		t.Errorf("Problems = %q, want only the failing %%test cell (a race report and a quoted deadlock are lessons)", probs)
+	}
+	ex, err := nb.Exercise()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if probs := nb.Problems(func(c Cell) bool { return c.Index == ex.Test.Index }); len(probs) != 0 {
+		t.Errorf("Problems without the exercise test = %q", probs)
+	}
+	passed, failed := ex.Test.TestOutcome()
+	if len(passed) != 0 || len(failed) != 1 || failed[0] != "TestDouble" {
+		t.Errorf("TestOutcome = %v, %v", passed, failed)
+	}
+}
+
+func TestProblemIn(t *testing.T) {
+	tests := []struct {
+		text string
+		want string
+	}{
+		{"all good\n", ""},
+		{"panic: boom\n", "panic:"},
+		{"goroutine 1 [running]:\nfatal error: all goroutines are asleep - deadlock!\n", "fatal error:"},
+		{"  | fatal error: quoted as a lesson\n", ""},
+		{"--- FAIL: TestX (0.00s)\n", "--- FAIL"},
+		{"# command-line-arguments\n./main.go:3: undefined: x\n", "# command-line-arguments"},
+		{"WARNING: DATA RACE\n", ""},
+	}
+	for _, tt := range tests {
+		if got := ProblemIn(tt.text); got != tt.want {
+			t.Errorf("ProblemIn(%q) = %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}
+
+func TestLeaks(t *testing.T) {
+	tests := []struct {
+		name, source, output string
+		leak                 bool
+	}{
+		{"clean", "fmt.Println(1)", "server is up at http://127.0.0.1:8000/videos/x", false},
+		{"colour codes", "", "\x1b[34mGET\x1b[0m", true},
+		{"absolute path", "", "replace x => /work/main/notebooks/..", true},
+		{"go installation path", "", "at /usr/local/go/src/runtime/proc.go:283", true},
+		{"temporary folder", "", "open /tmp/gonb_1234/main.go", true},
+		{"URL path is fine", "", "see https://example.com/home/page", false},
+		{"relative path is fine", "", "notebooks/solutions/home/x", false},
+		{"mentions CI", "# the CI shrinks this", "", true},
+		{"mentions the harness", "the Harness sets it", "", true},
+		{"a word containing ci is fine", "special circumstances", "", false},
+		{"the learner's test is fine", "run the test below", "--- FAIL: TestX", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			nb := &Notebook{Name: "x", Cells: []Cell{{Type: "code", Source: tt.source, Outputs: []Output{{OutputType: "stream", Text: tt.output}}}}}
+			if got := nb.Leaks(); (len(got) > 0) != tt.leak {
+				t.Errorf("Leaks = %q, want leak=%v", got, tt.leak)
+			}
+		})
+	}
+}
+
+func TestExercise(t *testing.T) {
+	nb := fixture(t)
+	ex, err := nb.Exercise()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Stub.Index != 4 || ex.Test.Index != 6 || ex.Solution.Index != 5 {
+		t.Errorf("exercise cells %d %d %d", ex.Stub.Index, ex.Test.Index, ex.Solution.Index)
+	}
+	if want := "// double doubles.\nfunc double(x int) int { return 2 * x }"; ex.SolutionCode != want {
+		t.Errorf("SolutionCode = %q, want %q", ex.SolutionCode, want)
+	}
+
+	broken := []struct {
+		name string
+		edit func(nb *Notebook)
+		want string
+	}{
+		{"no stub", func(nb *Notebook) { nb.Cells[4].Tags = nil }, "no code cell tagged"},
+		{"solution in a code cell", func(nb *Notebook) { nb.Cells[5].Type = "code" }, "would run with Run All"},
+		{"no go block", func(nb *Notebook) { nb.Cells[5].Source = "<details>see above</details>" }, "no ```go block"},
+		{"not collapsed", func(nb *Notebook) { nb.Cells[5].Source = "```go\nfunc f() {}\n```" }, "<details>"},
+		{"no test after the stub", func(nb *Notebook) { nb.Cells[6].Source = "%%\nfmt.Println()" }, "no %test cell"},
+	}
+	for _, tt := range broken {
+		t.Run(tt.name, func(t *testing.T) {
+			nb := fixture(t)
+			tt.edit(nb)
+			if _, err := nb.Exercise(); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Exercise() error = %v, want it to say %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestWithSolution(t *testing.T) {
+	nb := fixture(t)
+	sol, err := nb.WithSolution("/repo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sources []string
+	for _, c := range sol.Cells {
+		if c.Type != "code" || len(c.Outputs) != 0 || c.ExecutionCount != nil {
+			t.Errorf("cell %d: type %s, %d outputs, executed %v: want cleared code cells", c.Index, c.Type, len(c.Outputs), c.ExecutionCount)
+		}
+		sources = append(sources, c.Source)
+	}
+	want := []string{
+		"!*go mod edit -replace github.com/go-async-workshop/workshop=/repo -require github.com/go-async-workshop/workshop@v0.0.0",
+		"import \"sync\"\n\n// fetch is declared here.\nfunc fetch() {}",
+		"// double doubles.\nfunc double(x int) int { return 2 * x }",
+		"import \"testing\"\n\nfunc TestDouble(t *testing.T) {}\n\n%test",
+	}
+	if strings.Join(sources, "\n----\n") != strings.Join(want, "\n----\n") {
+		t.Errorf("solution notebook cells:\n%s\nwant:\n%s", strings.Join(sources, "\n----\n"), strings.Join(want, "\n----\n"))
+	}
+	if nb.Cells[4].Source == sol.Cells[2].Source {
+		t.Error("the original notebook was changed")
+	}
+}

@@ -1,0 +1,50 @@
+package ipynb
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/go-async-workshop/workshop/snippets/measure"
+)
+
+// Runs returns the results of every measured run the notebook reported
+// (package measure attaches them to its outputs under measure.ResultMIME),
+// in notebook order. Comparisons are left out.
+func (nb *Notebook) Runs() ([]measure.Result, error) {
+	var runs []measure.Result
+	for _, c := range nb.Cells {
+		for _, o := range c.Outputs {
+			data, ok := o.Data[measure.ResultMIME]
+			if !ok {
+				continue
+			}
+			var probe map[string]json.RawMessage
+			if err := json.Unmarshal([]byte(data), &probe); err != nil {
+				return nil, fmt.Errorf("%s: %s output is not JSON: %w", nb.Where(c), measure.ResultMIME, err)
+			}
+			if _, isComparison := probe["runs"]; isComparison {
+				continue
+			}
+			var r measure.Result
+			if err := json.Unmarshal([]byte(data), &r); err != nil {
+				return nil, fmt.Errorf("%s: %s output is not a run: %w", nb.Where(c), measure.ResultMIME, err)
+			}
+			runs = append(runs, r)
+		}
+	}
+	return runs, nil
+}
+
+// Run returns the last reported run called name, and whether there is one.
+func (nb *Notebook) Run(name string) (measure.Result, bool) {
+	runs, err := nb.Runs()
+	if err != nil {
+		return measure.Result{}, false
+	}
+	for i := len(runs) - 1; i >= 0; i-- {
+		if runs[i].Name == name {
+			return runs[i], true
+		}
+	}
+	return measure.Result{}, false
+}
