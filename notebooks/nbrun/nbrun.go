@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
-	"github.com/go-async-workshop/workshop/snippets/contentwarnings"
+	"github.com/go-async-workshop/workshop/snippets/knobs"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
@@ -41,7 +41,7 @@ type Settings struct {
 var Check = Settings{
 	LatencyScale: 0.1,
 	Videos:       20,
-	ModelWork:    contentwarnings.DefaultModelWork * 0.1,
+	ModelWork:    knobs.DefaultModelWork * 0.1,
 	CellTimeout:  5 * time.Minute,
 }
 
@@ -49,8 +49,8 @@ var Check = Settings{
 // defaults. Committed notebook outputs come from a run with it.
 var Workshop = Settings{
 	LatencyScale: 1,
-	Videos:       contentwarnings.DefaultVideos,
-	ModelWork:    contentwarnings.DefaultModelWork,
+	Videos:       knobs.DefaultVideos,
+	ModelWork:    knobs.DefaultModelWork,
 	CellTimeout:  20 * time.Minute,
 }
 
@@ -59,7 +59,7 @@ var Workshop = Settings{
 var Quick = Settings{
 	LatencyScale: 1,
 	Videos:       20,
-	ModelWork:    contentwarnings.DefaultModelWork,
+	ModelWork:    knobs.DefaultModelWork,
 	CellTimeout:  10 * time.Minute,
 }
 
@@ -68,8 +68,8 @@ var Quick = Settings{
 func (s Settings) Env(serverURL string) []string {
 	return []string{
 		videoapi.EnvBaseURL + "=" + serverURL,
-		contentwarnings.EnvVideos + "=" + strconv.Itoa(s.Videos),
-		contentwarnings.EnvModelWork + "=" + strconv.FormatFloat(s.ModelWork, 'g', -1, 64),
+		knobs.EnvVideos + "=" + strconv.Itoa(s.Videos),
+		knobs.EnvModelWork + "=" + strconv.FormatFloat(s.ModelWork, 'g', -1, 64),
 	}
 }
 

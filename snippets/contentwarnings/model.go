@@ -2,37 +2,11 @@ package contentwarnings
 
 import (
 	"crypto/sha512"
-	"fmt"
-	"math"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
-
-// DefaultModelWork is the model's default cost in SHA-512 passes over
-// 100 MB per video: half a pass, about a tenth of a second on one core of a
-// laptop. It is chosen so that the talk's story shows on a 2-core machine:
-// there the sync version is CPU-light enough to be dominated by waiting, and
-// the final version is not simply bounded by two cores' worth of hashing.
-const DefaultModelWork = 0.5
-
-// TalkModelWork is the talk's full model: 10 passes over 100 MB per video
-// (`hashlib.sha512(b"a" * 10**8)` ten times), about a second on the
-// speaker's laptop and two to three on one core of a small VM.
-const TalkModelWork = 10
-
-// MaxModelWork bounds the work accepted from the environment or a flag.
-const MaxModelWork = 1000
-
-// DefaultVideos is how many videos the pipelines process by default, as in
-// the talk.
-const DefaultVideos = 100
-
-// MaxVideos bounds the number of videos accepted from the environment.
-const MaxVideos = 10000
 
 // ModelBufferSize is the size of one model pass: 100 MB, as in the talk.
 const ModelBufferSize = 100 << 20
@@ -50,66 +24,11 @@ const Warning = "mentions NASA"
 // Keyword is the word the model looks for.
 const Keyword = "NASA"
 
-// Environment variables read by ModelWorkFromEnv and VideosFromEnv.
-const (
-	EnvModelWork = "WORKSHOP_MODEL_WORK"
-	EnvVideos    = "WORKSHOP_VIDEOS"
-)
-
-// ParseModelWork parses a model work value: a decimal number of SHA-512
-// passes over 100 MB, from 0 to MaxModelWork ("0.5", "10").
-func ParseModelWork(s string) (float64, error) {
-	w, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || math.IsNaN(w) || w < 0 || w > MaxModelWork {
-		return 0, fmt.Errorf("model work %q: want a number of SHA-512 passes over 100 MB from 0 to %d (%g is the workshop's default, %d the talk's full model)", s, MaxModelWork, DefaultModelWork, TalkModelWork)
-	}
-	return w, nil
-}
-
-// ParseVideos parses a number of videos: a whole number from 1 to MaxVideos.
-func ParseVideos(s string) (int, error) {
-	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || n < 1 || n > MaxVideos {
-		return 0, fmt.Errorf("number of videos %q: want a whole number from 1 to %d (%d is the workshop's default)", s, MaxVideos, DefaultVideos)
-	}
-	return n, nil
-}
-
-// ModelWorkFromEnv returns $WORKSHOP_MODEL_WORK, or DefaultModelWork when it
-// is unset. A malformed value stops the program with a message saying what
-// is wrong: a typo must not silently give a different lesson.
-func ModelWorkFromEnv() float64 {
-	return fromEnv(EnvModelWork, DefaultModelWork, ParseModelWork)
-}
-
-// VideosFromEnv returns $WORKSHOP_VIDEOS, or DefaultVideos when it is unset.
-// A malformed value stops the program with a message saying what is wrong.
-func VideosFromEnv() int {
-	return fromEnv(EnvVideos, DefaultVideos, ParseVideos)
-}
-
-// exit stops the program; tests replace it.
-var exit = os.Exit
-
-func fromEnv[T any](name string, def T, parse func(string) (T, error)) T {
-	s, ok := os.LookupEnv(name)
-	if !ok || strings.TrimSpace(s) == "" {
-		return def
-	}
-	v, err := parse(s)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "$%s: %v; fix or unset it\n", name, err)
-		exit(2)
-		return def
-	}
-	return v
-}
-
 // Model stands in for a machine-learning model: it burns CPU, then flags
 // texts that mention NASA.
 type Model struct {
 	// Work is the CPU cost per call in SHA-512 passes over 100 MB (0 = none;
-	// 0.5 hashes 50 MB once; 10 is the talk's model).
+	// 0.5 hashes 50 MB once; knobs.TalkModelWork, 10, is the talk's model).
 	Work float64
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/go-async-workshop/workshop/snippets/knobs"
 	"github.com/go-async-workshop/workshop/snippets/progress"
 	"github.com/go-async-workshop/workshop/snippets/timeline"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
@@ -68,8 +69,8 @@ func begin(ctx context.Context, o Options, mode string) (*run, error) {
 	if o.N < 1 {
 		return nil, fmt.Errorf("contentwarnings: Options.N = %d, want at least 1", o.N)
 	}
-	if !(o.Model.Work >= 0 && o.Model.Work <= MaxModelWork) {
-		return nil, fmt.Errorf("contentwarnings: Model.Work = %g, want 0 to %d", o.Model.Work, MaxModelWork)
+	if !(o.Model.Work >= 0 && o.Model.Work <= knobs.MaxModelWork) {
+		return nil, fmt.Errorf("contentwarnings: Model.Work = %g, want 0 to %d", o.Model.Work, knobs.MaxModelWork)
 	}
 	r := &run{Options: o, mode: mode, start: time.Now()}
 	o.Timeline.DeclareLanes(LaneVideo, LaneTranscript, LaneModel, LaneSave)
