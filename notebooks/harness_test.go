@@ -7,18 +7,21 @@
 //  1. runs it top to bottom as it is (Run All on an untouched notebook): no
 //     cell may fail except the exercise's %test cell, which must fail on the
 //     stub, as a learner who has not done the exercise yet must see it;
+//
 //  2. checks that no output leaks a machine's paths, terminal colour codes
 //     or words about how the workshop is tested;
+//
 //  3. runs the notebook's registered lesson check on the figures it reported
 //     (ratios and facts, never absolute times);
+//
 //  4. proves the exercise's solution: the notebook's declarations, the
 //     solution from its collapsed markdown cell in place of the stub, and the
 //     %test cell, in a fresh kernel: the test must pass.
 //
-//	go test ./notebooks -run TestNotebooks -v              # every notebook (needs make setup)
-//	go test ./notebooks -run 'TestNotebooks/01' -v         # one notebook
-//	go test ./notebooks -run TestNotebooks -args -quick    # learner's quick mode, timed
-//	go test ./notebooks -run TestNotebooks -args -update   # full latency; write the outputs back
+//     go test ./notebooks -run TestNotebooks -v              # every notebook (needs make setup)
+//     go test ./notebooks -run 'TestNotebooks/01' -v         # one notebook
+//     go test ./notebooks -run TestNotebooks -args -quick    # learner's quick mode, timed
+//     go test ./notebooks -run TestNotebooks -args -update   # full latency; write the outputs back
 package notebooks
 
 import (

@@ -63,4 +63,3 @@ func TestFromEnv(t *testing.T) {
 		})
 	}
 }
-
