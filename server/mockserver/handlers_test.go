@@ -160,7 +160,7 @@ func TestStatsAndReset(t *testing.T) {
 
 func TestHealthzAndDocs(t *testing.T) {
 	s := newTestServer(t)
-	var h map[string]string
+	var h map[string]any
 	getJSON(t, s, "GET", "/healthz", "", &h)
 	if h["status"] != "ok" {
 		t.Errorf("healthz = %v", h)

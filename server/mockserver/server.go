@@ -125,7 +125,7 @@ func (s *Server) routes() {
 	if s.cfg.Log {
 		a.Use(logger.New())
 	}
-	a.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	a.Get("/healthz", s.healthz)
 	a.Get("/stats", s.stats)
 	a.Post("/stats/reset", s.resetStats)
 	a.Get("/openapi.json", s.openAPI)
@@ -180,6 +180,12 @@ func errorHandler(c *fiber.Ctx, err error) error {
 		}
 	}
 	return c.Status(code).JSON(fiber.Map{"detail": detail})
+}
+
+// healthz answers GET /healthz: the server is alive, and runs with these
+// settings (clients use the latency scale to predict their runs).
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok", "latency_scale": s.cfg.LatencyScale, "max_waiting": s.cfg.MaxWaiting})
 }
 
 // stats answers GET /stats.

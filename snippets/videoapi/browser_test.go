@@ -1,8 +1,11 @@
 package videoapi_test
 
 import (
+	"context"
 	"testing"
 
+	"github.com/go-async-workshop/workshop/server/mockserver"
+	"github.com/go-async-workshop/workshop/server/servertest"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
@@ -25,5 +28,21 @@ func TestBrowserURL(t *testing.T) {
 				t.Errorf("BrowserURL(%q) = %q, want %q", tt.path, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestSettings(t *testing.T) {
+	cfg := mockserver.DefaultConfig()
+	cfg.LatencyScale = 0.25
+	cfg.MaxWaiting = 7
+	srv := servertest.Start(t, cfg)
+	c := videoapi.New(srv.URL)
+	t.Cleanup(c.CloseIdleConnections)
+	got, err := c.Settings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (videoapi.ServerSettings{LatencyScale: 0.25, MaxWaiting: 7}); got != want {
+		t.Errorf("Settings() = %+v, want %+v", got, want)
 	}
 }

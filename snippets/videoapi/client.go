@@ -113,19 +113,28 @@ func (c *Client) MaxConnsPerHost() int { return c.maxConns }
 // Healthy checks that the server answers /healthz. Its error says where the
 // server was expected and how to start it.
 func (c *Client) Healthy(ctx context.Context) error {
+	_, err := c.Settings(ctx)
+	return err
+}
+
+// Settings asks the server (GET /healthz) whether it is alive and with which
+// settings it runs. Its error says where the server was expected and how to
+// start it.
+func (c *Client) Settings(ctx context.Context) (ServerSettings, error) {
 	ctx, cancel := context.WithTimeout(ctx, HealthTimeout)
 	defer cancel()
 	var body struct {
 		Status string `json:"status"`
+		ServerSettings
 	}
 	err := c.do(ctx, http.MethodGet, "/healthz", nil, &body)
 	if err == nil && body.Status != "ok" {
 		err = fmt.Errorf("unexpected health status %q", body.Status)
 	}
 	if err != nil {
-		return fmt.Errorf("video server not reachable at %s (%v): start it in another terminal with `go run ./server` (or `make server`) from the repository root, or set %s", c.base, err, EnvBaseURL)
+		return ServerSettings{}, fmt.Errorf("video server not reachable at %s (%v): start it in another terminal with `go run ./server` (or `make server`) from the repository root, or set %s", c.base, err, EnvBaseURL)
 	}
-	return nil
+	return body.ServerSettings, nil
 }
 
 // ListIDs returns the ids of the first n videos.

@@ -31,6 +31,16 @@ type Weather struct {
 	Description string  `json:"description"`
 }
 
+// ServerSettings are the settings the server runs with, as GET /healthz
+// reports them.
+type ServerSettings struct {
+	// LatencyScale multiplies every modelled latency (1 = the talk's).
+	LatencyScale float64 `json:"latency_scale"`
+	// MaxWaiting is how many requests may queue per gate before the server
+	// answers 503 (0 = unlimited).
+	MaxWaiting int `json:"max_waiting"`
+}
+
 // EndpointStats are the server's counters for one endpoint: requests being
 // served and queued now, their peaks since the last reset, how many were
 // served, how many were served slower than the minimum delay (degraded) and
