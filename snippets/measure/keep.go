@@ -96,7 +96,7 @@ func Compare(names ...string) Comparison {
 			c.Missing = append(c.Missing, n)
 		}
 	}
-	show(os.Stdout, c.text(), func() string { return c.html(ages) }, c)
+	show(stdout(), c.text(), func() string { return c.html(ages) }, c)
 	return c
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/janpfeifer/gonb/gonbui"
@@ -11,6 +12,9 @@ import (
 
 	"github.com/go-async-workshop/workshop/snippets/timeline"
 )
+
+// stdout is where reports without a Run go as text; tests replace it.
+var stdout = func() io.Writer { return os.Stdout }
 
 // inNotebook reports whether the program runs as a GoNB cell; tests replace it.
 var inNotebook = func() bool { return gonbui.IsNotebook }

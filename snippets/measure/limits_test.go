@@ -1,0 +1,65 @@
+package measure
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-async-workshop/workshop/server/gate"
+	"github.com/go-async-workshop/workshop/snippets/videoapi"
+)
+
+// sweep returns points shaped like notebook 01's sweep, with the gate
+// model's predictions as measurements plus a little overhead.
+func sweep() []LimitPoint {
+	video := gate.Config{Capacity: 10, MinDelay: 200 * time.Millisecond, Step: 100 * time.Millisecond, Scale: 1}
+	var points []LimitPoint
+	for _, limit := range []int{1, 2, 5, 10, 20, 50, 100} {
+		pred := gate.Predict(video, 100, limit)
+		points = append(points, LimitPoint{
+			Limit:     limit,
+			Predicted: pred,
+			Result: Result{Name: "limit", WallSeconds: pred.Seconds() * 1.02, Server: map[string]videoapi.EndpointStats{
+				"video": {Served: 100, PeakInFlight: min(limit, 10), PeakWaiting: max(limit-10, 0)},
+			}},
+		})
+	}
+	return points
+}
+
+func TestShowLimits(t *testing.T) {
+	sent := captureNotebook(t)
+	l := ShowLimits("100 requests, limit by limit", 10, sweep())
+	if len(l.Points) != 7 || l.Points[6].PeakWaiting != 90 || l.Points[3].PredictedSeconds != 2 {
+		t.Errorf("points %+v", l.Points)
+	}
+	d := (*sent)[0]
+	if err := xml.Unmarshal([]byte(d["text/html"]), new(struct{ XMLName xml.Name })); err != nil {
+		t.Errorf("the chart is not well-formed XML: %v", err)
+	}
+	for _, want := range []string{"server capacity 10", "measured", "the gate model predicts", ">100<"} {
+		if !strings.Contains(d["text/html"], want) {
+			t.Errorf("chart lacks %q", want)
+		}
+	}
+	var got struct{ Limits Limits }
+	if err := json.Unmarshal([]byte(d[ResultMIME]), &got); err != nil || len(got.Limits.Points) != 7 {
+		t.Errorf("attached figures %+v, %v", got, err)
+	}
+	if !strings.Contains(d["text/plain"], "limit   measured  predicted") {
+		t.Errorf("text/plain:\n%s", d["text/plain"])
+	}
+}
+
+func TestShowLimitsAsText(t *testing.T) {
+	var out strings.Builder
+	stdout = func() io.Writer { return &out }
+	t.Cleanup(func() { stdout = func() io.Writer { return io.Discard } })
+	ShowLimits("sweep", 10, sweep())
+	if !strings.Contains(out.String(), "    10     2.04 s     2.00 s") {
+		t.Errorf("text table:\n%s", out.String())
+	}
+}
