@@ -128,3 +128,14 @@ func requireText(t *testing.T, nb *ipynb.Notebook, s string) {
 		t.Errorf("%s: the outputs do not contain %q", nb.Name, s)
 	}
 }
+
+// limitsOf returns the sweep over concurrency limits the notebook showed,
+// or stops the check.
+func limitsOf(t *testing.T, nb *ipynb.Notebook) measure.Limits {
+	t.Helper()
+	l, ok := nb.Limits()
+	if !ok || len(l.Points) == 0 {
+		t.Fatalf("%s: no sweep over concurrency limits was shown", nb.Name)
+	}
+	return l
+}

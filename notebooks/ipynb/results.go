@@ -25,6 +25,9 @@ func (nb *Notebook) Runs() ([]measure.Result, error) {
 			if _, isComparison := probe["runs"]; isComparison {
 				continue
 			}
+			if _, isSweep := probe["limits"]; isSweep {
+				continue
+			}
 			var r measure.Result
 			if err := json.Unmarshal([]byte(data), &r); err != nil {
 				return nil, fmt.Errorf("%s: %s output is not a run: %w", nb.Where(c), measure.ResultMIME, err)
@@ -47,4 +50,20 @@ func (nb *Notebook) Run(name string) (measure.Result, bool) {
 		}
 	}
 	return measure.Result{}, false
+}
+
+// Limits returns the last sweep over concurrency limits the notebook showed
+// (measure.ShowLimits), and whether there is one.
+func (nb *Notebook) Limits() (measure.Limits, bool) {
+	var last measure.Limits
+	found := false
+	for _, data := range nb.DisplayData(measure.ResultMIME) {
+		var sweep struct {
+			Limits *measure.Limits `json:"limits"`
+		}
+		if json.Unmarshal([]byte(data), &sweep) == nil && sweep.Limits != nil {
+			last, found = *sweep.Limits, true
+		}
+	}
+	return last, found
 }

@@ -19,14 +19,15 @@ type LimitPoint struct {
 // Limits is what ShowLimits shows: the points of a sweep and the server's
 // capacity.
 type Limits struct {
-	Title    string       `json:"title"`
-	Capacity int          `json:"capacity"`
-	Points   []limitJSON  `json:"points"`
-	points   []LimitPoint // as given
+	Title    string         `json:"title"`
+	Capacity int            `json:"capacity"`
+	Points   []LimitFigures `json:"points"`
+	points   []LimitPoint   // as given
 }
 
-// limitJSON is one point as attached under ResultMIME.
-type limitJSON struct {
+// LimitFigures are the figures of one point of a sweep, as attached under
+// ResultMIME.
+type LimitFigures struct {
 	Limit            int     `json:"limit"`
 	WallSeconds      float64 `json:"wall_seconds"`
 	PredictedSeconds float64 `json:"predicted_seconds"`
@@ -42,7 +43,7 @@ type limitJSON struct {
 func ShowLimits(title string, capacity int, points []LimitPoint) Limits {
 	l := Limits{Title: title, Capacity: capacity, points: points}
 	for _, p := range points {
-		j := limitJSON{Limit: p.Limit, WallSeconds: p.Result.WallSeconds, PredictedSeconds: p.Predicted.Seconds()}
+		j := LimitFigures{Limit: p.Limit, WallSeconds: p.Result.WallSeconds, PredictedSeconds: p.Predicted.Seconds()}
 		if g := mainGate(p.Result); g != "" {
 			s := p.Result.Server[g]
 			j.PeakInFlight, j.PeakWaiting, j.Degraded = s.PeakInFlight, s.PeakWaiting, s.Degraded
@@ -119,7 +120,7 @@ func (l Limits) svg() string {
 	}
 
 	// The two series.
-	line := func(get func(limitJSON) float64, color, dash string, dots bool) {
+	line := func(get func(LimitFigures) float64, color, dash string, dots bool) {
 		var pts []string
 		for _, p := range l.Points {
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(p.Limit), y(get(p))))
@@ -128,12 +129,12 @@ func (l Limits) svg() string {
 		for _, p := range l.Points {
 			if dots {
 				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4.5" fill="%s"/>`, x(p.Limit), y(get(p)), color)
-				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="%s" font-weight="bold">%s</text>`, x(p.Limit), y(get(p))-9, color, fmt.Sprintf("%.1f", get(p)))
+				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="%s" font-weight="bold">%s</text>`, x(p.Limit), y(get(p))-9, color, shortSeconds(get(p)))
 			}
 		}
 	}
-	line(func(p limitJSON) float64 { return p.PredictedSeconds }, predColor, "6 5", false)
-	line(func(p limitJSON) float64 { return p.WallSeconds }, measuredColor, "", true)
+	line(func(p LimitFigures) float64 { return p.PredictedSeconds }, predColor, "6 5", false)
+	line(func(p LimitFigures) float64 { return p.WallSeconds }, measuredColor, "", true)
 
 	// Legend.
 	lx := chartLeft
@@ -160,4 +161,12 @@ func niceStep(raw float64) float64 {
 // trimFloat formats a tick value without useless zeros.
 func trimFloat(v float64) string {
 	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".")
+}
+
+// shortSeconds labels a point: two decimals below 10 s, one above.
+func shortSeconds(s float64) string {
+	if s < 10 {
+		return fmt.Sprintf("%.2f", s)
+	}
+	return fmt.Sprintf("%.1f", s)
 }

@@ -212,6 +212,16 @@ func (res Result) CoresBusy() float64 {
 	return res.CPUSeconds / res.WallSeconds
 }
 
+// minCoresBusy is the CPU use below which reports leave the CPU line out:
+// a run that mostly waits has nothing to show there.
+const minCoresBusy = 0.15
+
+// busyEnough reports whether the run used enough CPU for its CPU line to
+// tell something.
+func (res Result) busyEnough() bool {
+	return res.CPUSeconds > 0 && res.WallSeconds > 0 && res.CoresBusy() >= minCoresBusy
+}
+
 // gateOrder lists the server's endpoints in the order reports show them.
 var gateOrder = []string{"video", "transcript", "patch", "videos_list", "posts", "tiles", "weather"}
 
@@ -238,7 +248,7 @@ func (res Result) Text() string {
 	for _, name := range res.gateNames() {
 		fmt.Fprintf(&b, "  server %-11s %s\n", gateLabel(name)+":", describeGate(res.Server[name]))
 	}
-	if res.CPUSeconds > 0 && res.WallSeconds > 0 {
+	if res.busyEnough() {
 		fmt.Fprintf(&b, "  CPU: %s used in %s = %.1f of %d cores busy\n", seconds(res.CPUSeconds), seconds(res.WallSeconds), res.CoresBusy(), res.Cores)
 	}
 	if len(res.Steps) > 0 {

@@ -94,7 +94,7 @@ func (res Result) HTML(rec *timeline.Recorder) string {
 		}
 		b.WriteString(table(rows))
 	}
-	if res.CPUSeconds > 0 && res.WallSeconds > 0 {
+	if res.busyEnough() {
 		fmt.Fprintf(&b, "<div>CPU: %s used in %s = %.1f of %d cores busy on average</div>",
 			seconds(res.CPUSeconds), seconds(res.WallSeconds), res.CoresBusy(), res.Cores)
 	}
