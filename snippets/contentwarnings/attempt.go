@@ -45,18 +45,9 @@ func Attempt(ctx context.Context, o Options) (Result, error) {
 
 // processOne runs the four steps of one video in order.
 func (r *run) processOne(ctx context.Context, id string) (bool, error) {
-	v, err := r.video(ctx, id)
-	if err != nil {
-		return false, fmt.Errorf("video %s: %w", id, err)
+	flagged, err := r.steps().ProcessVideo(ctx, id)
+	if err == nil {
+		r.saved()
 	}
-	text, err := r.transcript(ctx, id)
-	if err != nil {
-		return false, fmt.Errorf("transcript %s: %w", id, err)
-	}
-	warnings := r.model(id, Text(v, text))
-	if err := r.save(ctx, id, warnings); err != nil {
-		return false, fmt.Errorf("saving %s: %w", id, err)
-	}
-	r.saved()
-	return len(warnings) > 0, nil
+	return flagged, err
 }

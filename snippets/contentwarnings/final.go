@@ -63,7 +63,7 @@ func Final(ctx context.Context, o Options) (Result, error) {
 			// Run the model on one of GOMAXPROCS slots.
 			var warnings []string
 			if err := limited(ctx, models, func() error {
-				warnings = r.model(id, Text(video, text))
+				warnings = r.model(id, video, text)
 				return nil
 			}); err != nil {
 				return err

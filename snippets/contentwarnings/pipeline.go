@@ -105,34 +105,22 @@ func (r *run) saved() {
 	}
 }
 
-// Steps of one video, each recorded on the timeline.
+// Steps of one video, each recorded on the run's timeline.
 
-func (r *run) video(ctx context.Context, id string) (v videoapi.Video, err error) {
-	err = r.Timeline.Track(LaneVideo, id, func() error {
-		v, err = r.Client.Video(ctx, id)
-		return err
-	})
-	return v, err
+func (r *run) steps() Steps { return Steps{Client: r.Client, Model: r.Model, Timeline: r.Timeline} }
+
+func (r *run) video(ctx context.Context, id string) (videoapi.Video, error) {
+	return r.steps().GetVideo(ctx, id)
 }
 
-func (r *run) transcript(ctx context.Context, id string) (text string, err error) {
-	err = r.Timeline.Track(LaneTranscript, id, func() error {
-		text, err = r.Client.Transcript(ctx, id)
-		return err
-	})
-	return text, err
+func (r *run) transcript(ctx context.Context, id string) (string, error) {
+	return r.steps().GetTranscript(ctx, id)
 }
 
-func (r *run) model(id, text string) (warnings []string) {
-	_ = r.Timeline.Track(LaneModel, id, func() error {
-		warnings = r.Model.Warnings(text)
-		return nil
-	})
-	return warnings
+func (r *run) model(id string, v videoapi.Video, transcript string) []string {
+	return r.steps().RunModel(id, v, transcript)
 }
 
 func (r *run) save(ctx context.Context, id string, warnings []string) error {
-	return r.Timeline.Track(LaneSave, id, func() error {
-		return r.Client.SaveWarnings(ctx, id, warnings)
-	})
+	return r.steps().SaveWarnings(ctx, id, warnings)
 }

@@ -308,3 +308,32 @@ func TestSummaryLine(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestCheckFindsWhatIsWrong(t *testing.T) {
+	c := start(t, testScale, 0)
+	ctx := context.Background()
+	ids, err := c.ListIDs(ctx, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := MarkUnchecked(ctx, c, ids); err != nil {
+		t.Fatal(err)
+	}
+	v, err := Check(ctx, c, ids, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.OK() || len(v.Wrong) != 20 || !strings.Contains(v.String(), "20 of 20 videos are wrong") || !strings.Contains(v.String(), Unchecked) {
+		t.Errorf("after MarkUnchecked: %s", v)
+	}
+	res, err := Final(ctx, Options{Client: c, N: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := Check(ctx, c, ids, res.Flagged); err != nil || !v.OK() || !strings.HasPrefix(v.String(), "all 20 videos carry the right warnings; 2 flagged") {
+		t.Errorf("after Final: %s, %v", v, err)
+	}
+	if v, _ := Check(ctx, c, ids, append([]string{"nonesuch"}, res.Flagged[1:]...)); v.OK() || len(v.Wrong) != 2 {
+		t.Errorf("with a wrong flag list: %s", v)
+	}
+}

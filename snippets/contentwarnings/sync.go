@@ -2,7 +2,6 @@ package contentwarnings
 
 import (
 	"context"
-	"fmt"
 )
 
 // Sync processes one video after another: get the video, get its
@@ -15,19 +14,9 @@ func Sync(ctx context.Context, o Options) (Result, error) {
 	}
 	flagged := make([]bool, len(r.ids))
 	for i, id := range r.ids {
-		v, err := r.video(ctx, id)
-		if err != nil {
-			return r.result(flagged), fmt.Errorf("video %s: %w", id, err)
+		if flagged[i], err = r.steps().ProcessVideo(ctx, id); err != nil {
+			return r.result(flagged), err
 		}
-		text, err := r.transcript(ctx, id)
-		if err != nil {
-			return r.result(flagged), fmt.Errorf("transcript %s: %w", id, err)
-		}
-		warnings := r.model(id, Text(v, text))
-		if err := r.save(ctx, id, warnings); err != nil {
-			return r.result(flagged), fmt.Errorf("saving %s: %w", id, err)
-		}
-		flagged[i] = len(warnings) > 0
 		r.saved()
 	}
 	return r.result(flagged), nil
