@@ -50,7 +50,7 @@ func ShowLimits(title string, capacity int, points []LimitPoint) Limits {
 		}
 		l.Points = append(l.Points, j)
 	}
-	show(stdout(), l.text(), l.svg, struct {
+	show(stdout(), l.text(), l.html, struct {
 		Limits Limits `json:"limits"`
 	}{l})
 	return l
@@ -73,6 +73,11 @@ const (
 	measuredColor, predColor = "#0072b2", "#999999" // colour-blind-safe blue, neutral grey
 	capacityColor            = "#d55e00"
 )
+
+// html shows the chart as an image.
+func (l Limits) html() string {
+	return svgImage(l.svg(), chartW, chartH, l.Title)
+}
 
 // svg draws the sweep: x is the limit on a log scale, y the wall time.
 func (l Limits) svg() string {

@@ -37,11 +37,15 @@ func TestShowLimits(t *testing.T) {
 		t.Errorf("points %+v", l.Points)
 	}
 	d := (*sent)[0]
-	if err := xml.Unmarshal([]byte(d["text/html"]), new(struct{ XMLName xml.Name })); err != nil {
+	if !strings.HasPrefix(d["text/html"], `<img src="data:image/svg+xml;base64,`) {
+		t.Errorf("the chart is not an image: %.80s", d["text/html"])
+	}
+	svg := l.svg()
+	if err := xml.Unmarshal([]byte(svg), new(struct{ XMLName xml.Name })); err != nil {
 		t.Errorf("the chart is not well-formed XML: %v", err)
 	}
 	for _, want := range []string{"server capacity 10", "measured", "the gate model predicts", ">100<"} {
-		if !strings.Contains(d["text/html"], want) {
+		if !strings.Contains(svg, want) {
 			t.Errorf("chart lacks %q", want)
 		}
 	}

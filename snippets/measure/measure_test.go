@@ -114,7 +114,7 @@ func TestReportInANotebook(t *testing.T) {
 	if got.Name != "limited" || got.WallSeconds != res.WallSeconds || got.Server["video"].Served != 5 {
 		t.Errorf("attached figures %+v", got)
 	}
-	if !strings.Contains(d["text/html"], "<svg") || !strings.Contains(d["text/html"], "at most at once") {
+	if !strings.Contains(d["text/html"], `<img src="data:image/svg+xml;base64,`) || !strings.Contains(d["text/html"], "at most at once") {
 		t.Errorf("HTML lacks the timeline or the server table:\n%s", d["text/html"])
 	}
 	if !strings.HasPrefix(d["text/plain"], "limited: ") {

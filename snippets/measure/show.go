@@ -1,6 +1,7 @@
 package measure
 
 import (
+	"encoding/base64"
 	"fmt"
 	"html"
 	"io"
@@ -109,10 +110,19 @@ func (res Result) HTML(rec *timeline.Recorder) string {
 		fmt.Fprintf(&b, "<div>%s: %g</div>", html.EscapeString(k), res.Values[k])
 	}
 	if rec != nil && len(res.Steps) > 0 {
-		b.WriteString("<div>" + rec.SVG() + "</div>")
+		// An <img> of the SVG, not the SVG inline: JupyterLab shows inline
+		// SVG of an untrusted notebook (one just cloned) as text.
+		b.WriteString("<div>" + rec.HTML(timeline.SVGOptions{Title: res.Name}) + "</div>")
 	}
 	b.WriteString("</div>")
 	return b.String()
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }
+
+// svgImage wraps an SVG document in an <img> with a data URI, which
+// JupyterLab shows even in an untrusted notebook.
+func svgImage(svg string, width, height int, alt string) string {
+	return fmt.Sprintf(`<img src="data:image/svg+xml;base64,%s" width="%d" height="%d" style="max-width:100%%;height:auto" alt="%s">`,
+		base64.StdEncoding.EncodeToString([]byte(svg)), width, height, html.EscapeString(alt))
+}
