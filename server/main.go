@@ -59,7 +59,7 @@ func run(cfg mockserver.Config) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log.Printf("video server on %s (latency scale %g, %d videos); docs at /docs; Ctrl+C stops it", srv.URL, cfg.LatencyScale, cfg.Videos)
+	log.Printf("video server on %s (latency scale %g, %d videos); docs at /docs, live dashboard at /dashboard; Ctrl+C stops it", srv.URL, cfg.LatencyScale, cfg.Videos)
 
 	select {
 	case err := <-srv.Served():

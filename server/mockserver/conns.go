@@ -57,10 +57,11 @@ func (t *connTracker) closeUnused() {
 	}
 }
 
-// Shutdown stops accepting connections, lets in-flight requests finish and
-// closes connections as they fall idle. It returns when all are closed, or
-// with ctx's error when ctx ends first.
+// Shutdown ends the open event streams, stops accepting connections, lets
+// in-flight requests finish and closes connections as they fall idle. It
+// returns when all are closed, or with ctx's error when ctx ends first.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.streams.close()
 	done := make(chan error, 1)
 	go func() { done <- s.app.ShutdownWithContext(ctx) }()
 	tick := time.NewTicker(shutdownPoll)

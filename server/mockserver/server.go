@@ -57,16 +57,18 @@ const (
 
 // Server is the mock video service.
 type Server struct {
-	cfg    Config
-	app    *fiber.App
-	db     *videodb.DB
-	list   listJSON
-	posts  []Post
-	gates  map[string]*gate.Gate
-	now    func() time.Time // the weather's clock
-	doc    []byte           // the OpenAPI document, encoded once
-	docsUI []byte           // the /docs page, rendered once
-	conns  connTracker
+	cfg         Config
+	app         *fiber.App
+	db          *videodb.DB
+	list        listJSON
+	posts       []Post
+	gates       map[string]*gate.Gate
+	now         func() time.Time // the weather's clock
+	doc         []byte           // the OpenAPI document
+	docsUI      []byte           // the /docs page, rendered once
+	dashboardUI []byte           // the /dashboard page
+	conns       connTracker
+	streams     *streamHub
 }
 
 // New builds the server for cfg, generating its data. It returns an error if
@@ -86,11 +88,12 @@ func New(cfg Config) (*Server, error) {
 		posts: newPosts(cfg.Seed),
 		now:   time.Now,
 	}
+	s.streams = newStreamHub(s.Snapshot)
 	gated := func(c int, d, step time.Duration) *gate.Gate {
-		return gate.New(gate.Config{Capacity: c, MinDelay: d, Step: step, Scale: cfg.LatencyScale, MaxWaiting: cfg.MaxWaiting})
+		return gate.New(gate.Config{Capacity: c, MinDelay: d, Step: step, Scale: cfg.LatencyScale, MaxWaiting: cfg.MaxWaiting, Notify: s.streams.notify})
 	}
 	fixed := func(d time.Duration) *gate.Gate {
-		return gate.New(gate.Config{MinDelay: d, Scale: cfg.LatencyScale})
+		return gate.New(gate.Config{MinDelay: d, Scale: cfg.LatencyScale, Notify: s.streams.notify})
 	}
 	s.gates = map[string]*gate.Gate{
 		StatVideosList: fixed(ListDelay),
@@ -101,7 +104,10 @@ func New(cfg Config) (*Server, error) {
 		StatTiles:      fixed(TilesDelay),
 		StatWeather:    fixed(WeatherDelay),
 	}
-	if s.doc, s.docsUI, err = renderDocs(db.IDs(1)[0]); err != nil {
+	if s.doc, s.docsUI, err = readDocs(db.IDs(1)[0]); err != nil {
+		return nil, err
+	}
+	if s.dashboardUI, err = webFiles.ReadFile("web/dashboard.html"); err != nil {
 		return nil, err
 	}
 	s.app = fiber.New(fiber.Config{
@@ -127,9 +133,11 @@ func (s *Server) routes() {
 	}
 	a.Get("/healthz", s.healthz)
 	a.Get("/stats", s.stats)
+	a.Get("/stats/stream", s.statsStream)
 	a.Post("/stats/reset", s.resetStats)
 	a.Get("/openapi.json", s.openAPI)
 	a.Get("/docs", s.docs)
+	a.Get("/dashboard", s.dashboard)
 	a.Get("/videos", s.listVideos)
 	a.Get("/videos/:id", s.getVideo)
 	a.Patch("/videos/:id", s.patchVideo)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/internal/leakcheck"
+	"github.com/go-async-workshop/workshop/internal/leakcheck"
 )
 
 func TestMain(m *testing.M) {

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-async-workshop/workshop/internal/leakcheck"
 	"github.com/go-async-workshop/workshop/server/mockserver"
 	"github.com/go-async-workshop/workshop/server/servertest"
-	"github.com/go-async-workshop/workshop/snippets/internal/leakcheck"
 )
 
 func TestMain(m *testing.M) {

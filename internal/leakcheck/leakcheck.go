@@ -1,4 +1,4 @@
-// Package leakcheck configures go.uber.org/goleak for the snippets' tests.
+// Package leakcheck configures go.uber.org/goleak for the tests that start the server in-process.
 //
 // The tests start the real server in-process; its HTTP engine (fasthttp)
 // keeps two housekeeping goroutines that end on their own a few seconds after

@@ -1,0 +1,286 @@
+package mockserver_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-async-workshop/workshop/internal/leakcheck"
+	"github.com/go-async-workshop/workshop/server/mockserver"
+	"github.com/go-async-workshop/workshop/server/servertest"
+)
+
+func TestMain(m *testing.M) {
+	leakcheck.VerifyTestMain(m)
+}
+
+// stream is an open GET /stats/stream read event by event.
+type stream struct {
+	resp   *http.Response
+	cancel context.CancelFunc
+	events chan event
+}
+
+// event is one data line and when it arrived.
+type event struct {
+	at   time.Time
+	snap mockserver.Snapshot
+}
+
+// openStream opens the stream and reads its events in a goroutine until the
+// stream ends; close it with s.close.
+func openStream(t *testing.T, url string) *stream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/stats/stream", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		cancel()
+		t.Fatalf("GET /stats/stream: %d %s", resp.StatusCode, b)
+	}
+	s := &stream{resp: resp, cancel: cancel, events: make(chan event, 10000)}
+	go func() {
+		defer close(s.events)
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			data, ok := strings.CutPrefix(sc.Text(), "data: ")
+			if !ok {
+				continue
+			}
+			var e event
+			e.at = time.Now()
+			if err := json.Unmarshal([]byte(data), &e.snap); err != nil {
+				t.Errorf("event %q: %v", data, err)
+				return
+			}
+			s.events <- e
+		}
+	}()
+	return s
+}
+
+func (s *stream) close() {
+	s.cancel()
+	s.resp.Body.Close()
+	for range s.events {
+	}
+}
+
+// next returns the next event, failing the test if none comes in time.
+func (s *stream) next(t *testing.T) event {
+	t.Helper()
+	select {
+	case e, ok := <-s.events:
+		if !ok {
+			t.Fatal("the stream ended")
+		}
+		return e
+	case <-time.After(2 * mockserver.StreamHeartbeat):
+		t.Fatalf("no event within %v", 2*mockserver.StreamHeartbeat)
+	}
+	return event{}
+}
+
+// waitFor reads events until cond holds.
+func (s *stream) waitFor(t *testing.T, what string, cond func(mockserver.Snapshot) bool) event {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case e, ok := <-s.events:
+			if !ok {
+				t.Fatalf("the stream ended while waiting for %s", what)
+			}
+			if cond(e.snap) {
+				return e
+			}
+		case <-deadline:
+			t.Fatalf("no event showed %s", what)
+		}
+	}
+}
+
+func TestStatsStream(t *testing.T) {
+	cfg := config(1)
+	cfg.MaxWaiting = 500
+	srv := servertest.Start(t, cfg)
+	ids := listIDs(t, srv.URL, 30)
+
+	resp, err := http.Get(srv.URL + "/stats/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" || resp.Header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("Content-Type %q, Cache-Control %q; want text/event-stream, no-cache", ct, resp.Header.Get("Cache-Control"))
+	}
+	first, _ := bufio.NewReader(resp.Body).ReadString('\n')
+	if first != fmt.Sprintf("retry: %d\n", mockserver.StreamRetry.Milliseconds()) {
+		t.Errorf("first line %q, want the reconnection delay", first)
+	}
+	resp.Body.Close()
+
+	s := openStream(t, srv.URL)
+	defer s.close()
+	e := s.next(t)
+	if e.snap.LatencyScale != 1 || e.snap.MaxWaiting != 500 || len(e.snap.Gates) != len(mockserver.GateOrder) {
+		t.Fatalf("first event %+v, want scale 1, max waiting 500 and every gate", e.snap)
+	}
+	for _, name := range mockserver.GateOrder {
+		if _, ok := e.snap.Gates[name]; !ok {
+			t.Errorf("no gate %q in %+v", name, e.snap.Gates)
+		}
+	}
+	if v := e.snap.Gates[mockserver.StatVideo]; v.Capacity != mockserver.VideoCapacity || v.InFlight != 0 || v.P50ms != nil {
+		t.Errorf("idle video gate %+v, want capacity %d, nothing in flight, no latency", v, mockserver.VideoCapacity)
+	}
+
+	// 30 requests at once: the stream shows 10 in flight and 20 waiting,
+	// then all served with their latencies, then the gate idle again.
+	var wg sync.WaitGroup
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 30}}
+	defer client.CloseIdleConnections()
+	for _, id := range ids {
+		wg.Go(func() {
+			if code, b := get(t, client, srv.URL+"/videos/"+id); code != 200 {
+				t.Errorf("GET %s: %d %s", id, code, b)
+			}
+		})
+	}
+	s.waitFor(t, "the burst queued", func(s mockserver.Snapshot) bool {
+		v := s.Gates[mockserver.StatVideo]
+		return v.InFlight == 10 && v.Waiting == 20
+	})
+	var busy []time.Time
+	done := s.waitFor(t, "the burst served", func(s mockserver.Snapshot) bool {
+		busy = append(busy, time.Now())
+		return s.Gates[mockserver.StatVideo].Served == 30
+	})
+	wg.Wait()
+	v := done.snap.Gates[mockserver.StatVideo]
+	if v.RecentServed == 0 || v.P50ms == nil || v.P95ms == nil || *v.P50ms < 200 || *v.P95ms < *v.P50ms {
+		t.Errorf("after the burst: %+v, want recent latencies of at least 200 ms", v)
+	}
+	if v.PeakInFlight != 10 || v.PeakWaiting != 20 || v.InFlight != 0 || v.Waiting != 0 {
+		t.Errorf("after the burst: %+v, want peaks 10 and 20 and nothing left", v)
+	}
+	var longest time.Duration
+	for i := 1; i < len(busy); i++ {
+		longest = max(longest, busy[i].Sub(busy[i-1]))
+	}
+	t.Logf("while busy: %d events in %v, longest gap %v", len(busy), busy[len(busy)-1].Sub(busy[0]).Round(time.Millisecond), longest.Round(time.Millisecond))
+	s.waitFor(t, "the latencies to age out", func(s mockserver.Snapshot) bool {
+		return s.Gates[mockserver.StatVideo].RecentServed == 0
+	})
+
+	// A reset shows at once.
+	if resp, err := http.Post(srv.URL+"/stats/reset", "", nil); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
+	s.waitFor(t, "the reset", func(s mockserver.Snapshot) bool { return s.Gates[mockserver.StatVideo].Served == 0 })
+}
+
+func TestStreamLimit(t *testing.T) {
+	srv := servertest.Start(t, config(0))
+	streams := make([]*stream, mockserver.MaxStreams)
+	for i := range streams {
+		streams[i] = openStream(t, srv.URL)
+	}
+	defer func() {
+		for _, s := range streams {
+			s.close()
+		}
+	}()
+	resp, err := http.Get(srv.URL + "/stats/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), `"detail":"too many open streams`) || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("stream %d: %d %s (Retry-After %q), want 503 with a JSON detail", mockserver.MaxStreams+1, resp.StatusCode, b, resp.Header.Get("Retry-After"))
+	}
+	// One client goes: its place frees up once the server notices.
+	streams[0].close()
+	waitOpenStreams(t, srv.Server, mockserver.MaxStreams-1)
+	streams[0] = openStream(t, srv.URL)
+	streams[0].next(t)
+}
+
+// waitOpenStreams waits until the server counts n open streams. The server
+// notices a client has gone at its next write: within a heartbeat.
+func waitOpenStreams(t *testing.T, s *mockserver.Server, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * mockserver.StreamHeartbeat)
+	for s.OpenStreams() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d streams open, want %d", s.OpenStreams(), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestStreamEndsWhenClientGoes(t *testing.T) {
+	srv := servertest.Start(t, config(0))
+	s := openStream(t, srv.URL)
+	s.next(t)
+	waitOpenStreams(t, srv.Server, 1)
+	s.close()
+	waitOpenStreams(t, srv.Server, 0)
+}
+
+// TestShutdownEndsStreams stops a server with open streams: the streams end
+// at once instead of holding the shutdown up, and a request in flight still
+// gets its answer.
+func TestShutdownEndsStreams(t *testing.T) {
+	cfg := config(1)
+	cfg.Addr = "127.0.0.1:0"
+	srv, err := mockserver.Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := listIDs(t, srv.URL, 1)
+	var streams []*stream
+	for range 3 {
+		s := openStream(t, srv.URL)
+		s.next(t)
+		streams = append(streams, s)
+	}
+	inFlight := make(chan int, 1)
+	go func() {
+		code, _ := get(t, http.DefaultClient, srv.URL+"/videos/"+ids[0])
+		inFlight <- code
+	}()
+	waitInFlight(t, srv.URL, mockserver.StatVideo, 1)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Stop(ctx); err != nil {
+		t.Fatalf("Stop with open streams: %v", err)
+	}
+	for i, s := range streams {
+		for range s.events { // the stream ends: the channel closes
+		}
+		s.close()
+		t.Logf("stream %d ended", i+1)
+	}
+	if code := <-inFlight; code != 200 {
+		t.Errorf("request in flight got %d, want 200", code)
+	}
+	http.DefaultClient.CloseIdleConnections()
+}
