@@ -16,8 +16,10 @@ func init() { register("02_content_warnings_sync", checkContentWarningsSync) }
 // what the loop took, and the channel producer stopped when cancelled.
 func checkContentWarningsSync(t *testing.T, nb *ipynb.Notebook) {
 	requireText(t, nb, "server is up at ")
-	if call := mustRun(t, nb, "one model call"); call.WallSeconds > 0.05 && call.CoresBusy() < 0.5 {
-		t.Errorf("one model call kept %.2f cores busy, want about one (it only computes)", call.CoresBusy())
+	// How busy one core looks depends on what else the machine runs, so
+	// only the fact is checked: the call used CPU, on at most one core.
+	if call := mustRun(t, nb, "one model call"); call.CPUSeconds <= 0 || call.CoresBusy() > 1.3 {
+		t.Errorf("one model call used %.3fs of CPU in %.3fs, want CPU time on one core", call.CPUSeconds, call.WallSeconds)
 	}
 
 	sync := mustRun(t, nb, "sync")

@@ -139,3 +139,14 @@ func limitsOf(t *testing.T, nb *ipynb.Notebook) measure.Limits {
 	}
 	return l
 }
+
+// comparisonOf returns the comparison of runs the notebook showed, or stops
+// the check.
+func comparisonOf(t *testing.T, nb *ipynb.Notebook) measure.Comparison {
+	t.Helper()
+	c, ok := nb.Comparison()
+	if !ok {
+		t.Fatalf("%s: no comparison of runs was shown", nb.Name)
+	}
+	return c
+}

@@ -67,3 +67,24 @@ func (nb *Notebook) Limits() (measure.Limits, bool) {
 	}
 	return last, found
 }
+
+// Comparison returns the last comparison of runs the notebook showed
+// (measure.Compare), and whether there is one.
+func (nb *Notebook) Comparison() (measure.Comparison, bool) {
+	var last measure.Comparison
+	found := false
+	for _, data := range nb.DisplayData(measure.ResultMIME) {
+		var probe map[string]json.RawMessage
+		if json.Unmarshal([]byte(data), &probe) != nil {
+			continue
+		}
+		if _, ok := probe["runs"]; !ok {
+			continue
+		}
+		var c measure.Comparison
+		if json.Unmarshal([]byte(data), &c) == nil {
+			last, found = c, true
+		}
+	}
+	return last, found
+}
