@@ -2,7 +2,7 @@
 //
 // Notebook cells are compiled by GoNB in a module of their own, outside this
 // one, so without this file the Go tools would not see that the workshop
-// needs GoNB's gonbui and cache packages or golang.org/x/sync: `go mod tidy`
+// needs GoNB's gonbui package or golang.org/x/sync: `go mod tidy`
 // would drop them from go.mod. Importing them here keeps go.mod tidy-clean
 // with the versions the cells get. `make lab` also builds this package in the
 // background once JupyterLab is up, so the Go build cache already holds
@@ -28,10 +28,14 @@ import (
 	_ "image"
 	_ "image/draw"
 	_ "image/png"
+	_ "io"
+	_ "iter"
 	_ "log"
+	_ "math/rand/v2"
 	_ "net"
 	_ "net/http"
 	_ "net/http/httptest"
+	_ "net/http/httptrace"
 	_ "os"
 	_ "os/exec"
 	_ "path/filepath"
@@ -45,14 +49,15 @@ import (
 	_ "time"
 
 	// The workshop's packages.
+	_ "github.com/go-async-workshop/workshop/server/gate"
 	_ "github.com/go-async-workshop/workshop/server/mockserver"
 	_ "github.com/go-async-workshop/workshop/snippets/contentwarnings"
-	_ "github.com/go-async-workshop/workshop/snippets/progress"
+	_ "github.com/go-async-workshop/workshop/snippets/knobs"
+	_ "github.com/go-async-workshop/workshop/snippets/measure"
 	_ "github.com/go-async-workshop/workshop/snippets/timeline"
 	_ "github.com/go-async-workshop/workshop/snippets/videoapi"
 
 	// Other modules.
-	_ "github.com/janpfeifer/gonb/cache"
 	_ "github.com/janpfeifer/gonb/gonbui"
 	_ "golang.org/x/sync/errgroup"
 	_ "golang.org/x/sync/semaphore"

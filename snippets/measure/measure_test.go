@@ -10,7 +10,7 @@ import (
 
 	"github.com/go-async-workshop/workshop/server/mockserver"
 	"github.com/go-async-workshop/workshop/server/servertest"
-	"github.com/go-async-workshop/workshop/snippets/internal/leakcheck"
+	"github.com/go-async-workshop/workshop/internal/leakcheck"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
