@@ -8,9 +8,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/go-async-workshop/workshop/internal/leakcheck"
 	"github.com/go-async-workshop/workshop/server/mockserver"
 	"github.com/go-async-workshop/workshop/server/servertest"
-	"github.com/go-async-workshop/workshop/internal/leakcheck"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
