@@ -22,7 +22,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +30,8 @@ import (
 	"github.com/go-rod/rod/lib/proto"
 
 	"github.com/go-async-workshop/workshop/internal/chromium"
+	"github.com/go-async-workshop/workshop/notebooks/ipynb"
+	"github.com/go-async-workshop/workshop/notebooks/nbrun"
 	"github.com/go-async-workshop/workshop/server/mockserver"
 	"github.com/go-async-workshop/workshop/server/servertest"
 )
@@ -41,12 +42,6 @@ const (
 	DefaultNotebook = "01_snippets_from_the_slides.ipynb"
 	// KernelDisplayName is the kernel JupyterLab must show for it.
 	KernelDisplayName = "Go (gonb)"
-	// LatencyScale, Videos and ModelWork keep the run short (the notebook
-	// harness uses the same values in CI).
-	LatencyScale = 0.1
-	Videos       = 20
-	ModelWork    = 1
-
 	// Bounds of every wait.
 	JupyterStartTimeout = 90 * time.Second
 	BrowserStartTimeout = 60 * time.Second
@@ -65,10 +60,6 @@ const (
 )
 
 var flagNotebook = flag.String("notebook", DefaultNotebook, "notebook to open, relative to notebooks/ (or an absolute path)")
-
-// problemText matches output that shows a cell went wrong even when no error
-// output was produced: a panic, a runtime crash, a failed build or test.
-var problemText = regexp.MustCompile(`(?m)^(panic: |fatal error: |--- FAIL)|failed to run`)
 
 // TestNotebookRunsInBrowser opens the notebook in JupyterLab in Chromium,
 // checks the kernel, runs all cells and checks every output, then saves a
@@ -94,16 +85,24 @@ func TestNotebookRunsInBrowser(t *testing.T) {
 	base := strings.TrimSuffix(filepath.Base(notebook), ".ipynb")
 	shot := filepath.Join(artifacts, screenshotName(base))
 
+	committed, err := ipynb.Read(notebook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exercise, err := committed.Exercise()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exerciseTest := codeIndex(committed, exercise.Test.Index)
+
+	// The same quick settings as the notebook checks.
+	settings := nbrun.Check
 	cfg := mockserver.DefaultConfig()
-	cfg.LatencyScale = LatencyScale
+	cfg.LatencyScale = settings.LatencyScale
 	srv := servertest.Start(t, cfg)
 
 	nbDir := copyModule(t, root, notebook)
-	lab := startJupyterLab(t, tl, root, nbDir, filepath.Join(artifacts, base+".jupyterlab.log"), []string{
-		"VIDEO_API_URL=" + srv.URL,
-		"WORKSHOP_VIDEOS=" + strconv.Itoa(Videos),
-		"WORKSHOP_MODEL_WORK=" + strconv.Itoa(ModelWork),
-	})
+	lab := startJupyterLab(t, tl, root, nbDir, filepath.Join(artifacts, base+".jupyterlab.log"), settings.Env(srv.URL))
 	page := openBrowser(t, tl.chromium)
 	shotTaken := false
 	t.Cleanup(func() { // runs before the browser closes
@@ -134,6 +133,10 @@ func TestNotebookRunsInBrowser(t *testing.T) {
 	}
 	t.Logf("opened %s with kernel %q: %d code cells", filepath.Base(notebook), st.Kernel, len(st.Prompts))
 
+	// The committed outputs, as someone who just cloned the repository sees
+	// them (an untrusted notebook): every picture must show as a picture.
+	checkCommittedPictures(t, page, committed)
+
 	// Edit > Clear Outputs of All Cells, so that every output checked below
 	// comes from this run, then Run > Run All Cells, as a learner would.
 	clickMenu(t, page, "Edit", "editmenu:clear-all")
@@ -163,14 +166,23 @@ func TestNotebookRunsInBrowser(t *testing.T) {
 	if len(outs) == 0 {
 		t.Errorf("no cell shows any output")
 	}
+	exerciseRed := false
 	for _, o := range outs {
 		where := fmt.Sprintf("code cell %d (%q)", o.Cell+1, o.FirstLine)
+		if o.Cell == exerciseTest {
+			// A learner who has not done the exercise sees its test red.
+			exerciseRed = exerciseRed || strings.Contains(o.Text, "--- FAIL")
+			continue
+		}
 		if o.Type == "error" {
 			t.Errorf("%s shows an error output: %s\n%s", where, o.Error, clip(o.Text, 2000))
 		}
-		if m := problemText.FindString(o.Text); m != "" {
-			t.Errorf("%s output shows %q:\n%s", where, strings.TrimSpace(m), clip(o.Text, 2000))
+		if m := ipynb.ProblemIn(o.Text); m != "" {
+			t.Errorf("%s output shows %q:\n%s", where, m, clip(o.Text, 2000))
 		}
+	}
+	if !exerciseRed {
+		t.Errorf("the exercise's test (code cell %d) does not show a failing test on the untouched stub", exerciseTest+1)
 	}
 	t.Logf("screenshot: %s; whole check took %.1fs", shot, time.Since(start).Seconds())
 }
@@ -387,4 +399,51 @@ func clip(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// codeIndex returns the position among the code cells of the cell at index.
+func codeIndex(nb *ipynb.Notebook, index int) int {
+	n := 0
+	for _, c := range nb.Cells[:index] {
+		if c.Type == "code" {
+			n++
+		}
+	}
+	return n
+}
+
+// picturesJS counts the pictures shown in the notebook's outputs, and the
+// outputs that show an image's source as text instead.
+const picturesJS = `() => {
+	const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+	if (!panel) throw new Error('no notebook is the current widget');
+	const outs = [...panel.node.querySelectorAll('.jp-OutputArea-output')];
+	return {
+		images: panel.node.querySelectorAll('.jp-OutputArea-output img').length,
+		asText: outs.filter((o) => /<svg|data:image/.test(o.innerText || '')).length,
+	};
+}`
+
+// checkCommittedPictures checks that every picture among the committed
+// outputs (an <img> in an HTML output) shows as an image in JupyterLab,
+// which sanitizes the HTML of an untrusted notebook.
+func checkCommittedPictures(t *testing.T, page *rod.Page, nb *ipynb.Notebook) {
+	t.Helper()
+	want := 0
+	for _, h := range nb.DisplayData("text/html") {
+		want += strings.Count(h, "<img")
+	}
+	time.Sleep(2 * time.Second) // let JupyterLab render the outputs
+	res, err := page.Timeout(30 * time.Second).Eval(picturesJS)
+	if err != nil {
+		t.Fatalf("counting the committed pictures: %v", err)
+	}
+	var got struct{ Images, AsText int }
+	if err := res.Value.Unmarshal(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Images < want || got.AsText > 0 {
+		t.Errorf("the committed outputs hold %d pictures; JupyterLab shows %d as images and %d outputs as picture source text", want, got.Images, got.AsText)
+	}
+	t.Logf("committed outputs: %d pictures shown as images", got.Images)
 }

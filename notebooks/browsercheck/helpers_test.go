@@ -40,23 +40,3 @@ func TestScreenshotName(t *testing.T) {
 		}
 	}
 }
-
-func TestProblemText(t *testing.T) {
-	tests := []struct {
-		text string
-		bad  bool
-	}{
-		{"100 ids, starting with [a b c]\n", false},
-		{"panic: runtime error: index out of range\n", true},
-		{"goroutine 1 [running]:\nfatal error: all goroutines are asleep - deadlock!\n", true},
-		{"--- FAIL: TestFetchLimited (0.01s)\n", true},
-		{"=== RUN   TestFetchLimited\n--- PASS: TestFetchLimited (0.15s)\nPASS\n", false},
-		{"failed to run \"go build\": exit status 1", true},
-		{"  a lesson quoting panic: is indented\n", false},
-	}
-	for _, tt := range tests {
-		if got := problemText.MatchString(tt.text); got != tt.bad {
-			t.Errorf("problemText.MatchString(%q) = %v, want %v", tt.text, got, tt.bad)
-		}
-	}
-}
