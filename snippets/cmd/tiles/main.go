@@ -4,18 +4,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
-	"image"
-	"image/draw"
 	"image/png"
 	"io"
 	"os"
 	"time"
 
 	"github.com/go-async-workshop/workshop/snippets/internal/cli"
+	"github.com/go-async-workshop/workshop/snippets/mosaic"
 	"github.com/go-async-workshop/workshop/snippets/patterns"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
@@ -81,7 +79,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "speed-up: %.1fx\n", seq.Seconds()/con.Seconds())
 
 	if *out != "" {
-		if err := writeMosaic(*out, tiles, *cols, *rows); err != nil {
+		if err := writeMosaic(*out, tiles, *cols); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "mosaic: %s (%dx%d)\n", *out, *cols*TileSize, *rows*TileSize)
@@ -89,22 +87,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// writeMosaic decodes the tiles and draws them side by side into one PNG.
-func writeMosaic(path string, tiles [][]byte, cols, rows int) error {
-	mosaic := image.NewRGBA(image.Rect(0, 0, cols*TileSize, rows*TileSize))
-	for i, b := range tiles {
-		img, err := png.Decode(bytes.NewReader(b))
-		if err != nil {
-			return fmt.Errorf("tile %d: %w", i, err)
-		}
-		at := image.Pt(i%cols*TileSize, i/cols*TileSize)
-		draw.Draw(mosaic, image.Rectangle{at, at.Add(image.Pt(TileSize, TileSize))}, img, img.Bounds().Min, draw.Src)
+// writeMosaic draws the tiles side by side into one PNG.
+func writeMosaic(path string, tiles [][]byte, cols int) error {
+	img, err := mosaic.Assemble(cols, tiles)
+	if err != nil {
+		return err
 	}
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := png.Encode(f, mosaic); err != nil {
+	if err := png.Encode(f, img); err != nil {
 		f.Close()
 		return err
 	}
