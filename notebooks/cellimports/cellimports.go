@@ -54,6 +54,7 @@ import (
 	_ "github.com/go-async-workshop/workshop/snippets/contentwarnings"
 	_ "github.com/go-async-workshop/workshop/snippets/knobs"
 	_ "github.com/go-async-workshop/workshop/snippets/measure"
+	_ "github.com/go-async-workshop/workshop/snippets/mosaic"
 	_ "github.com/go-async-workshop/workshop/snippets/timeline"
 	_ "github.com/go-async-workshop/workshop/snippets/videoapi"
 
