@@ -100,6 +100,9 @@ func checkCompanion(t *testing.T, nb *ipynb.Notebook) {
 	if r := seq.WallSeconds / con.WallSeconds; r < 1.5 {
 		t.Errorf("tiles: one by one %.2fs, together %.2fs: speed-up %.1fx, want clearly faster", seq.WallSeconds, con.WallSeconds, r)
 	}
+	if cmp := comparisonOf(t, nb); len(cmp.Runs) != 2 || len(cmp.Missing) > 0 {
+		t.Errorf("the tiles comparison shows %d runs (missing %v), want both", len(cmp.Runs), cmp.Missing)
+	}
 	checkMap(t, nb)
 
 	// 4. The downloader with a semaphore.
