@@ -76,7 +76,7 @@ func checkChannelQueues(t *testing.T, nb *ipynb.Notebook) {
 	}
 
 	// Without the join, main returns before the last answers arrive.
-	if m := regexp.MustCompile(`main returned with (\d+) of (\d+) videos fetched`).FindStringSubmatch(text); m == nil {
+	if m := regexp.MustCompile(`main returns now, with (\d+) of (\d+) videos fetched`).FindStringSubmatch(text); m == nil {
 		t.Error("the pool without a join printed nothing")
 	} else if atoi(m[1]) >= atoi(m[2]) {
 		t.Errorf("without a join, main returned with %s of %s videos fetched: want some lost", m[1], m[2])
