@@ -41,6 +41,11 @@ type Result struct {
 	Steps []Step `json:"steps"`
 	// Values holds the figures the cell added with Set (failures, say).
 	Values map[string]float64 `json:"values,omitempty"`
+	// CPUShare is, for a run with a lane of pure computation (WithCPUWork),
+	// the CPU the program used divided by the time that lane's work took:
+	// about 1 on a quiet machine, much less when other programs took the
+	// cores. 0 when not measured.
+	CPUShare float64 `json:"cpu_share,omitempty"`
 }
 
 // Step summarises one lane (one kind of work) of a run's timeline.
@@ -71,6 +76,16 @@ func WithOutput(w io.Writer) Option {
 	return func(r *Run) { r.out = w }
 }
 
+// WithCPUWork names the lane of the timeline whose work only computes (the
+// content-warnings model, say). Report then compares the CPU the program got
+// with the time that work took: when it got much less than one core per
+// piece of work running, another program was using the machine's cores, and
+// the report says so, since every time shown is then longer than on a quiet
+// machine.
+func WithCPUWork(lane string) Option {
+	return func(r *Run) { r.cpuLane = lane }
+}
+
 // Run is one measured run. It embeds the run's timeline, so the code being
 // measured records its work with run.Begin and run.Track; pass run.Recorder
 // to functions that take a *timeline.Recorder.
@@ -82,6 +97,7 @@ type Run struct {
 	out    io.Writer
 	cpu0   time.Duration
 
+	cpuLane       string
 	progressLane  string
 	progressTotal int
 	stopBar       chan struct{}
@@ -145,6 +161,7 @@ func (r *Run) Result() Result {
 			}
 		}
 	}
+	res.CPUShare = res.cpuShare(r.cpuLane)
 	r.mu.Lock()
 	if len(r.values) > 0 {
 		res.Values = maps(r.values)
@@ -216,6 +233,28 @@ func (res Result) CoresBusy() float64 {
 // a run that mostly waits has nothing to show there.
 const minCoresBusy = 0.15
 
+// cpuShare is the CPU used over the time the work of lane took (0 if there
+// is no such lane).
+func (res Result) cpuShare(lane string) float64 {
+	s, ok := res.Step(lane)
+	if !ok || lane == "" || s.MeanSeconds <= 0 {
+		return 0
+	}
+	return res.CPUSeconds / (s.MeanSeconds * float64(s.Count))
+}
+
+// minCPUShare is the CPU share below which reports say the machine was busy.
+const minCPUShare = 0.7
+
+// busyMachine returns a sentence saying that other programs took the cores
+// during the run, or "" when they did not (or it was not measured).
+func (res Result) busyMachine() string {
+	if res.CPUShare <= 0 || res.CPUShare >= minCPUShare {
+		return ""
+	}
+	return fmt.Sprintf("Note: the computing work got only %.0f%% of a core while it ran: other programs were using this machine's cores, so the times above are longer than on a quiet machine.", 100*min(res.CPUShare, 1))
+}
+
 // busyEnough reports whether the run used enough CPU for its CPU line to
 // tell something.
 func (res Result) busyEnough() bool {
@@ -259,6 +298,9 @@ func (res Result) Text() string {
 	}
 	for _, k := range sortedKeys(res.Values) {
 		fmt.Fprintf(&b, "  %s: %g\n", k, res.Values[k])
+	}
+	if note := res.busyMachine(); note != "" {
+		fmt.Fprintf(&b, "  %s\n", note)
 	}
 	return b.String()
 }

@@ -189,3 +189,22 @@ func TestGateOrder(t *testing.T) {
 		t.Errorf("gateNames = %s, want %s", got, want)
 	}
 }
+
+func TestBusyMachine(t *testing.T) {
+	steps := []Step{{Lane: "model", Count: 4, MeanSeconds: 0.5}}
+	tests := []struct {
+		cpu, share float64
+		note       bool
+	}{
+		{2.0, 1.0, false}, // 2 s of CPU for 2 s of model: quiet
+		{1.5, 0.75, false},
+		{0.5, 0.25, true}, // a quarter of a core: busy
+	}
+	for _, tt := range tests {
+		res := Result{CPUSeconds: tt.cpu, Steps: steps}
+		res.CPUShare = res.cpuShare("model")
+		if res.CPUShare != tt.share || (res.busyMachine() != "") != tt.note {
+			t.Errorf("CPU %gs: share %g, note %q", tt.cpu, res.CPUShare, res.busyMachine())
+		}
+	}
+}

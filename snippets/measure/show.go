@@ -109,6 +109,9 @@ func (res Result) HTML(rec *timeline.Recorder) string {
 	for _, k := range sortedKeys(res.Values) {
 		fmt.Fprintf(&b, "<div>%s: %g</div>", html.EscapeString(k), res.Values[k])
 	}
+	if note := res.busyMachine(); note != "" {
+		fmt.Fprintf(&b, "<div><i>%s</i></div>", html.EscapeString(note))
+	}
 	if rec != nil && len(res.Steps) > 0 {
 		// An <img> of the SVG, not the SVG inline: JupyterLab shows inline
 		// SVG of an untrusted notebook (one just cloned) as text.
