@@ -17,7 +17,7 @@ func init() { register("00_start_here", checkStartHere) }
 func checkStartHere(t *testing.T, nb *ipynb.Notebook) {
 	requireText(t, nb, "server is up at ")
 	requireText(t, nb, "HELLO, GOPHER! counter = 1")
-	requireText(t, nb, "main.go")
+	requireText(t, nb, "go version go1.")
 	requireText(t, nb, "slept 100 ms\nslept 200 ms\nslept 300 ms")
 	if wall := seconds(t, nb, `all three finished in ([\d.]+) s`); wall > 0.5 {
 		t.Errorf("three sleeping goroutines took %.2fs, not clearly less than the sum of their sleeps (0.6s)", wall)
