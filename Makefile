@@ -47,10 +47,11 @@ test-short: .bin/testsummary
 server:
 	go run ./server
 
-# The server under 1000 connections, then the content-warnings app
-# (sync vs final) at the workshop's latency; both print their figures.
+# The server under 1000 connections (with the cost of 50 open dashboards and
+# the controls), then the content-warnings app (sync vs final) at the
+# workshop's latency; both print their figures (docs/benchmarks.md).
 bench:
-	go test -run '^$$' -bench BenchmarkLoad -benchtime 1x ./server/mockserver
+	go run ./server/cmd/loadbench
 	go run ./snippets/cmd/contentwarningsbench
 
 notebooks: setup

@@ -15,7 +15,7 @@ const (
 	slotWidth    = RecentWindow / recentSlots
 	// maxSamplesPerSlot bounds the memory of a busy gate: past it, a slot
 	// keeps a uniform random sample of its latencies (reservoir sampling).
-	maxSamplesPerSlot = 4096
+	maxSamplesPerSlot = 512
 )
 
 // Latencies summarizes the latencies of recently served requests.

@@ -1,11 +1,12 @@
 package mockserver
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,7 +19,7 @@ import (
 // Limits and cadence of GET /stats/stream.
 const (
 	MaxStreams         = 100                    // streams open at once; more get 503
-	StreamMinInterval  = 50 * time.Millisecond  // events come at most this often
+	StreamMinInterval  = 100 * time.Millisecond // events come at most this often
 	StreamBusyInterval = 200 * time.Millisecond // and at least this often while a gate is busy
 	StreamHeartbeat    = time.Second            // and at least this often while all are idle
 	StreamRetry        = time.Second            // the browser's reconnection delay (SSE "retry:")
@@ -87,10 +88,17 @@ var (
 	errShuttingDown   = fiber.NewError(fiber.StatusServiceUnavailable, "the server is shutting down")
 )
 
-// streamHub sends every open stream the same encoded snapshots. One loop,
-// running only while a stream is open, takes a snapshot whenever a gate
-// changes (at most every StreamMinInterval) and otherwise every
-// StreamBusyInterval or StreamHeartbeat.
+// StreamWriteTimeout bounds one write of an event to one stream. A client
+// that has not read for so long that its connection's buffers are full is
+// dropped rather than allowed to hold the others up.
+const StreamWriteTimeout = 250 * time.Millisecond
+
+// streamHub sends every open stream the same snapshots. One loop, running
+// only while a stream is open, takes a snapshot whenever a gate changes (at
+// most every StreamMinInterval) and otherwise every StreamBusyInterval or
+// StreamHeartbeat, encodes it once and writes it to each stream's
+// connection itself: an event costs one write per stream and wakes no
+// other goroutine.
 type streamHub struct {
 	snapshot func() Snapshot
 	changed  chan struct{} // a gate changed since the last snapshot
@@ -98,14 +106,40 @@ type streamHub struct {
 
 	mu     sync.Mutex
 	subs   map[*subscriber]struct{}
-	closed bool
+	last   []byte        // the last event sent, framed; a new stream starts with it
+	closed bool          // shutting down: no new streams
 	stop   chan struct{} // closed to stop the running loop; nil when none runs
 	loops  sync.WaitGroup
+	open   sync.WaitGroup // streams whose handler still runs
 }
 
-// subscriber is one open stream; ch holds the latest event not yet written.
+// subscriber is one open stream: the hijacked connection of a
+// GET /stats/stream request. Only the hub writes to it, holding mu; gone
+// marks a connection its handler has let go of.
 type subscriber struct {
-	ch chan []byte
+	mu   sync.Mutex
+	conn net.Conn
+	gone bool
+}
+
+// write sends a framed event, and cuts the stream off if it cannot.
+func (sub *subscriber) write(frame []byte) {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	if sub.gone {
+		return
+	}
+	_ = sub.conn.SetWriteDeadline(time.Now().Add(StreamWriteTimeout))
+	if _, err := sub.conn.Write(frame); err != nil {
+		sub.cut()
+	}
+}
+
+// cut wakes the stream's handler (blocked reading the connection), which
+// then ends the stream. sub.mu must be held and the stream not gone: the
+// HTTP engine reuses a connection's wrapper once the handler has returned.
+func (sub *subscriber) cut() {
+	_ = sub.conn.SetReadDeadline(time.Now())
 }
 
 func newStreamHub(snapshot func() Snapshot) *streamHub {
@@ -123,53 +157,125 @@ func (h *streamHub) notify() {
 	}
 }
 
-// join opens a stream, starting the loop if it is the first.
-func (h *streamHub) join() (*subscriber, error) {
+// join tells whether a stream may open now; the connection's handler,
+// serve, checks again when it starts.
+func (h *streamHub) join() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch {
 	case h.closed:
-		return nil, errShuttingDown
+		return errShuttingDown
 	case len(h.subs) >= MaxStreams:
-		return nil, errTooManyStreams
+		return errTooManyStreams
 	}
-	sub := &subscriber{ch: make(chan []byte, 1)}
+	return nil
+}
+
+// serve runs a stream on conn until the client goes or the hub closes: it
+// writes the response header and the last event, registers the stream, and
+// reads the connection (a client sends nothing more, so the read ends when
+// it goes, or when the hub cuts it off).
+func (h *streamHub) serve(conn net.Conn) {
+	h.mu.Lock()
+	if h.closed || len(h.subs) >= MaxStreams { // others joined meanwhile
+		h.mu.Unlock()
+		_ = conn.SetWriteDeadline(time.Now().Add(StreamWriteTimeout))
+		_, _ = conn.Write(tooManyStreams)
+		return
+	}
+	h.open.Add(1)
+	first := append(streamHeader(), h.last...)
+	h.mu.Unlock()
+	defer h.open.Done()
+
+	sub := &subscriber{conn: conn}
+	sub.write(first)
+	h.mu.Lock()
+	if h.closed { // closed while the header was written
+		h.mu.Unlock()
+		sub.write(lastChunk)
+		return
+	}
 	h.subs[sub] = struct{}{}
-	if h.stop == nil {
+	running := h.stop != nil
+	if !running { // the loop starts with a snapshot
 		h.stop = make(chan struct{})
 		h.loops.Add(1)
 		go h.loop(h.stop)
-	} else {
-		h.notify() // the newcomer gets a snapshot soon, not at the next heartbeat
 	}
-	return sub, nil
-}
+	h.mu.Unlock()
+	if running {
+		h.notify() // a fresh snapshot soon, not at the next heartbeat
+	}
+	_, _ = io.Copy(io.Discard, conn)
 
-// leave closes a stream, stopping the loop if it was the last.
-func (h *streamHub) leave(sub *subscriber) {
+	sub.mu.Lock()
+	sub.gone = true
+	sub.mu.Unlock()
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	delete(h.subs, sub)
 	if len(h.subs) == 0 && h.stop != nil {
 		close(h.stop)
-		h.stop = nil
+		h.stop, h.last = nil, nil // the next stream starts with a fresh snapshot
 	}
+	h.mu.Unlock()
 }
 
-// open returns the number of open streams.
-func (h *streamHub) open() int {
+// tooManyStreams is the whole answer of a stream refused after all, when
+// others joined between the check and the start.
+var tooManyStreams = func() []byte {
+	body := fmt.Sprintf(`{"detail":%q}`, errTooManyStreams.Message)
+	return fmt.Appendf(nil, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 5\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+}()
+
+// streamHeader is the start of every stream: the response header (the body
+// is chunked, so proxies pass each event on as it comes) and the browser's
+// reconnection delay.
+func streamHeader() []byte {
+	b := []byte("HTTP/1.1 200 OK\r\n" +
+		"Content-Type: text/event-stream\r\n" +
+		"Cache-Control: no-cache\r\n" +
+		"X-Accel-Buffering: no\r\n" + // a proxy in front must not hold events back
+		"Connection: close\r\n" +
+		"Transfer-Encoding: chunked\r\n\r\n")
+	return append(b, chunk([]byte(fmt.Sprintf("retry: %d\n\n", StreamRetry.Milliseconds())))...)
+}
+
+// lastChunk ends a chunked body.
+var lastChunk = []byte("0\r\n\r\n")
+
+// chunk frames p as one chunk of a chunked body.
+func chunk(p []byte) []byte {
+	b := fmt.Appendf(nil, "%x\r\n", len(p))
+	b = append(b, p...)
+	return append(b, "\r\n"...)
+}
+
+// event frames one snapshot as a chunk holding one SSE event.
+func event(msg []byte) []byte {
+	p := make([]byte, 0, len(msg)+8)
+	p = append(p, "data: "...)
+	p = append(p, msg...)
+	p = append(p, "\n\n"...)
+	return chunk(p)
+}
+
+// openStreams returns the number of open streams.
+func (h *streamHub) openStreams() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.subs)
 }
 
-// close ends every stream, refuses new ones and waits for the loop to stop.
+// close ends every stream (with the chunked body's last chunk, so clients see
+// a clean end), refuses new ones, and waits for the loop and the streams'
+// handlers to stop.
 func (h *streamHub) close() {
 	h.mu.Lock()
 	h.closed = true
+	subs := make([]*subscriber, 0, len(h.subs))
 	for sub := range h.subs {
-		close(sub.ch)
-		delete(h.subs, sub)
+		subs = append(subs, sub)
 	}
 	if h.stop != nil {
 		close(h.stop)
@@ -177,6 +283,15 @@ func (h *streamHub) close() {
 	}
 	h.mu.Unlock()
 	h.loops.Wait()
+	for _, sub := range subs {
+		sub.write(lastChunk)
+		sub.mu.Lock()
+		if !sub.gone {
+			sub.cut()
+		}
+		sub.mu.Unlock()
+	}
+	h.open.Wait()
 }
 
 // loop broadcasts snapshots until stop is closed.
@@ -188,7 +303,7 @@ func (h *streamHub) loop(stop chan struct{}) {
 		h.pending.Store(false)
 		snap := h.snapshot()
 		if msg, err := json.Marshal(snap); err == nil {
-			h.broadcast(msg)
+			h.broadcast(event(msg))
 		}
 		wait := StreamHeartbeat
 		if snap.busy() {
@@ -213,56 +328,35 @@ func (h *streamHub) loop(stop chan struct{}) {
 	}
 }
 
-// broadcast hands msg to every stream, replacing an event a slow stream has
-// not written yet: a stream always writes the latest state.
-func (h *streamHub) broadcast(msg []byte) {
+// broadcast writes a framed event to every open stream.
+func (h *streamHub) broadcast(frame []byte) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	h.last = frame
+	subs := make([]*subscriber, 0, len(h.subs))
 	for sub := range h.subs {
-		select {
-		case sub.ch <- msg:
-			continue
-		default:
-		}
-		select {
-		case <-sub.ch:
-		default:
-		}
-		sub.ch <- msg // only the hub sends, under h.mu: there is room now
+		subs = append(subs, sub)
+	}
+	h.mu.Unlock()
+	for _, sub := range subs {
+		sub.write(frame)
 	}
 }
 
 // statsStream answers GET /stats/stream with Server-Sent Events, one
-// Snapshot as JSON per event, until the client goes or the server shuts down.
+// Snapshot as JSON per event, until the client goes or the server shuts
+// down. The connection is taken over from the HTTP engine (hijacked), so the
+// hub writes events to it directly and a shutdown does not wait for it.
 func (s *Server) statsStream(c *fiber.Ctx) error {
-	sub, err := s.streams.join()
-	if errors.Is(err, errTooManyStreams) {
-		c.Set(fiber.HeaderRetryAfter, "5")
-	}
-	if err != nil {
+	if err := s.streams.join(); err != nil {
+		if errors.Is(err, errTooManyStreams) {
+			c.Set(fiber.HeaderRetryAfter, "5")
+		}
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "text/event-stream")
-	c.Set(fiber.HeaderCacheControl, "no-cache")
-	c.Set("X-Accel-Buffering", "no") // a proxy in front must not hold events back
-	c.Context().SetConnectionClose() // the connection ends with the stream
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer s.streams.leave(sub)
-		fmt.Fprintf(w, "retry: %d\n\n", StreamRetry.Milliseconds())
-		if w.Flush() != nil {
-			return
-		}
-		for msg := range sub.ch {
-			_, _ = w.WriteString("data: ")
-			_, _ = w.Write(msg)
-			_, _ = w.WriteString("\n\n")
-			if w.Flush() != nil {
-				return // the client has gone
-			}
-		}
-	})
+	c.Context().HijackSetNoResponse(true)
+	c.Context().Hijack(s.streams.serve)
 	return nil
 }
 
 // OpenStreams returns the number of open GET /stats/stream responses.
-func (s *Server) OpenStreams() int { return s.streams.open() }
+func (s *Server) OpenStreams() int { return s.streams.openStreams() }

@@ -1,39 +1,53 @@
 package mockserver
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 )
 
-// hubEvents joins h and records when each event arrives, on virtual time,
-// until the hub closes the stream.
-func hubEvents(t *testing.T, h *streamHub) (times chan time.Duration) {
+// hubStream opens a stream on h over an in-memory connection and records
+// when each event arrives, until the stream ends.
+func hubStream(t *testing.T, h *streamHub) (client net.Conn, times chan time.Duration) {
 	t.Helper()
-	sub, err := h.join()
-	if err != nil {
+	if err := h.join(); err != nil {
 		t.Fatal(err)
 	}
+	server, client := net.Pipe()
+	go func() {
+		h.serve(server)
+		server.Close() // as the HTTP engine does after the handler
+	}()
 	start := time.Now()
 	times = make(chan time.Duration, 1000)
 	go func() {
 		defer close(times)
-		for msg := range sub.ch {
-			var s Snapshot
-			if err := json.Unmarshal(msg, &s); err != nil {
-				t.Errorf("event %s: %v", msg, err)
+		r := bufio.NewReader(client)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
 			}
-			times <- time.Since(start)
+			if data, ok := strings.CutPrefix(line, "data: "); ok {
+				var s Snapshot
+				if err := json.Unmarshal([]byte(data), &s); err != nil {
+					t.Errorf("event %q: %v", data, err)
+				}
+				times <- time.Since(start)
+			}
 		}
 	}()
-	return times
+	return client, times
 }
 
 // TestHubCadence checks the cadence of events on virtual time: a heartbeat
-// while idle, StreamBusyInterval while busy, and a change within
-// StreamMinInterval.
+// while idle, StreamBusyInterval while busy, and a change at once.
 func TestHubCadence(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var busy atomic.Bool
@@ -44,7 +58,8 @@ func TestHubCadence(t *testing.T) {
 			}
 			return Snapshot{Gates: map[string]GateSnapshot{"video": g}}
 		})
-		times := hubEvents(t, h)
+		client, times := hubStream(t, h)
+		defer client.Close()
 
 		idle := 3*StreamHeartbeat + StreamHeartbeat/2
 		time.Sleep(idle) // idle: heartbeats only
@@ -82,7 +97,8 @@ func TestHubCadence(t *testing.T) {
 func TestHubCoalesces(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newStreamHub(func() Snapshot { return Snapshot{} })
-		times := hubEvents(t, h)
+		client, times := hubStream(t, h)
+		defer client.Close()
 		stop := time.Now().Add(time.Second)
 		for time.Now().Before(stop) {
 			h.notify()
@@ -104,38 +120,79 @@ func TestHubCoalesces(t *testing.T) {
 }
 
 // TestHubLimitAndClose fills the hub, checks the limit, and that close ends
-// every stream, stops the loop and refuses new streams.
+// every stream cleanly, stops the loop and refuses new streams.
 func TestHubLimitAndClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newStreamHub(func() Snapshot { return Snapshot{} })
-		subs := make([]*subscriber, MaxStreams)
-		for i := range subs {
-			var err error
-			if subs[i], err = h.join(); err != nil {
-				t.Fatalf("stream %d: %v", i+1, err)
-			}
+		type open struct {
+			client net.Conn
+			times  chan time.Duration
 		}
-		if _, err := h.join(); err != errTooManyStreams {
+		streams := make([]open, MaxStreams)
+		for i := range streams {
+			streams[i].client, streams[i].times = hubStream(t, h)
+		}
+		synctest.Wait()
+		if n := h.openStreams(); n != MaxStreams {
+			t.Fatalf("%d streams open, want %d", n, MaxStreams)
+		}
+		if err := h.join(); err != errTooManyStreams {
 			t.Fatalf("stream %d: err %v, want errTooManyStreams", MaxStreams+1, err)
 		}
-		h.leave(subs[0])
-		again, err := h.join()
-		if err != nil {
+		streams[0].client.Close() // a client goes: its place frees up at once
+		for range streams[0].times {
+		}
+		synctest.Wait()
+		if err := h.join(); err != nil {
 			t.Fatalf("after one left: %v", err)
 		}
-		subs[0] = again
+		streams[0].client, streams[0].times = hubStream(t, h)
+		synctest.Wait()
+
 		h.close()
-		for _, sub := range subs {
-			for range sub.ch { // the last event, if any, then the end
+		for _, s := range streams {
+			for range s.times { // each stream ends
 			}
+			s.client.Close()
 		}
-		if _, err := h.join(); err != errShuttingDown {
+		if err := h.join(); err != errShuttingDown {
 			t.Errorf("after close: err %v, want errShuttingDown", err)
 		}
-		if n := h.open(); n != 0 {
+		if n := h.openStreams(); n != 0 {
 			t.Errorf("%d streams open after close", n)
 		}
-		// synctest.Test fails if the loop goroutine is still running.
+		// synctest.Test fails if the loop or a handler is still running.
+	})
+}
+
+// TestHubStreamFormat reads a stream's bytes: an HTTP response with a
+// chunked body of SSE lines, ended by the last chunk on close.
+func TestHubStreamFormat(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newStreamHub(func() Snapshot { return Snapshot{LatencyScale: 1} })
+		if err := h.join(); err != nil {
+			t.Fatal(err)
+		}
+		server, client := net.Pipe()
+		go func() { h.serve(server); server.Close() }()
+		var got bytes.Buffer
+		done := make(chan struct{})
+		go func() { _, _ = got.ReadFrom(client); close(done) }()
+		synctest.Wait()
+		h.close()
+		<-done
+		s := got.String()
+		for _, want := range []string{
+			"HTTP/1.1 200 OK\r\n", "Content-Type: text/event-stream\r\n", "Transfer-Encoding: chunked\r\n",
+			"\r\n\r\nd\r\nretry: 1000\n\n\r\n", `data: {"time":`, "\n\n\r\n0\r\n\r\n",
+		} {
+			if !strings.Contains(s, want) {
+				t.Errorf("stream lacks %q:\n%q", want, s)
+			}
+		}
+		if !strings.HasSuffix(s, "0\r\n\r\n") {
+			t.Errorf("stream does not end with the last chunk: %q", s)
+		}
 	})
 }
 
@@ -144,9 +201,11 @@ func TestHubStopsWhenLastLeaves(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var snapshots atomic.Int64
 		h := newStreamHub(func() Snapshot { snapshots.Add(1); return Snapshot{} })
-		sub, _ := h.join()
+		client, times := hubStream(t, h)
 		synctest.Wait()
-		h.leave(sub)
+		client.Close()
+		for range times {
+		}
 		synctest.Wait()
 		n := snapshots.Load()
 		time.Sleep(10 * StreamHeartbeat)
@@ -154,5 +213,35 @@ func TestHubStopsWhenLastLeaves(t *testing.T) {
 			t.Errorf("snapshots went on with no stream open")
 		}
 		h.close()
+	})
+}
+
+// TestHubDropsAStuckClient: a client that stops reading is cut off after
+// StreamWriteTimeout, and the others go on.
+func TestHubDropsAStuckClient(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newStreamHub(func() Snapshot { return Snapshot{} })
+		if err := h.join(); err != nil {
+			t.Fatal(err)
+		}
+		stuckServer, stuck := net.Pipe() // nobody reads: every write blocks
+		served := make(chan struct{})
+		go func() { h.serve(stuckServer); stuckServer.Close(); close(served) }()
+		reader, times := hubStream(t, h)
+		defer reader.Close()
+		<-served // cut off after its first write timed out
+		if n := h.openStreams(); n != 1 {
+			t.Errorf("%d streams open, want the reading one", n)
+		}
+		time.Sleep(3 * StreamHeartbeat)
+		h.close()
+		n := 0
+		for range times {
+			n++
+		}
+		if n < 3 {
+			t.Errorf("the reading client got %d events, want one per heartbeat", n)
+		}
+		stuck.Close()
 	})
 }
