@@ -52,6 +52,7 @@ import (
 	_ "github.com/go-async-workshop/workshop/server/gate"
 	_ "github.com/go-async-workshop/workshop/server/mockserver"
 	_ "github.com/go-async-workshop/workshop/snippets/contentwarnings"
+	_ "github.com/go-async-workshop/workshop/snippets/isolate"
 	_ "github.com/go-async-workshop/workshop/snippets/knobs"
 	_ "github.com/go-async-workshop/workshop/snippets/measure"
 	_ "github.com/go-async-workshop/workshop/snippets/mosaic"
