@@ -1,6 +1,7 @@
 package measure
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,7 +43,8 @@ type Result struct {
 	// Values holds the figures the cell added with Set (failures, say).
 	Values map[string]float64 `json:"values,omitempty"`
 	// CPUShare is, for a run with a lane of pure computation (WithCPUWork),
-	// the CPU the program used divided by the time that lane's work took:
+	// the CPU the program used divided by the core time that work could
+	// have used (the time its pieces ran, counting at most one per core):
 	// about 1 on a quiet machine, much less when other programs took the
 	// cores. 0 when not measured.
 	CPUShare float64 `json:"cpu_share,omitempty"`
@@ -161,7 +163,7 @@ func (r *Run) Result() Result {
 			}
 		}
 	}
-	res.CPUShare = res.cpuShare(r.cpuLane)
+	res.CPUShare = cpuShare(res.CPUSeconds, r.Recorder.Spans(), r.cpuLane, res.Cores)
 	r.mu.Lock()
 	if len(r.values) > 0 {
 		res.Values = maps(r.values)
@@ -233,14 +235,41 @@ func (res Result) CoresBusy() float64 {
 // a run that mostly waits has nothing to show there.
 const minCoresBusy = 0.15
 
-// cpuShare is the CPU used over the time the work of lane took (0 if there
-// is no such lane).
-func (res Result) cpuShare(lane string) float64 {
-	s, ok := res.Step(lane)
-	if !ok || lane == "" || s.MeanSeconds <= 0 {
+// coreSeconds is how much core time the work of lane could have used: the
+// integral over the run of the number of its spans open at once, counting
+// at most cores of them (more than one per core only take turns).
+func coreSeconds(spans []timeline.Span, lane string, cores int) float64 {
+	type event struct {
+		at    time.Duration
+		delta int
+	}
+	var events []event
+	for _, s := range spans {
+		if s.Lane == lane {
+			events = append(events, event{s.Start, +1}, event{s.End, -1})
+		}
+	}
+	slices.SortFunc(events, func(a, b event) int { return cmp.Compare(a.at, b.at) })
+	total, open := 0.0, 0
+	for i, e := range events {
+		if i > 0 {
+			total += float64(min(open, cores)) * (e.at - events[i-1].at).Seconds()
+		}
+		open += e.delta
+	}
+	return total
+}
+
+// cpuShare is the CPU the run used over the core time the work of lane
+// could have used (coreSeconds); 0 if there is no such work.
+func cpuShare(cpu float64, spans []timeline.Span, lane string, cores int) float64 {
+	if lane == "" {
 		return 0
 	}
-	return res.CPUSeconds / (s.MeanSeconds * float64(s.Count))
+	if cs := coreSeconds(spans, lane, cores); cs > 0 {
+		return cpu / cs
+	}
+	return 0
 }
 
 // minCPUShare is the CPU share below which reports say the machine was busy.

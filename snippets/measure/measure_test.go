@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-async-workshop/workshop/internal/leakcheck"
 	"github.com/go-async-workshop/workshop/server/mockserver"
 	"github.com/go-async-workshop/workshop/server/servertest"
+	"github.com/go-async-workshop/workshop/snippets/timeline"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
@@ -190,21 +193,33 @@ func TestGateOrder(t *testing.T) {
 	}
 }
 
-func TestBusyMachine(t *testing.T) {
-	steps := []Step{{Lane: "model", Count: 4, MeanSeconds: 0.5}}
+func TestCPUShare(t *testing.T) {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	model := func(start, end int) timeline.Span {
+		return timeline.Span{Lane: "model", Start: ms(start), End: ms(end)}
+	}
 	tests := []struct {
-		cpu, share float64
-		note       bool
+		name  string
+		spans []timeline.Span
+		cores int
+		cpu   float64
+		want  float64 // share
+		note  bool
 	}{
-		{2.0, 1.0, false}, // 2 s of CPU for 2 s of model: quiet
-		{1.5, 0.75, false},
-		{0.5, 0.25, true}, // a quarter of a core: busy
+		{"one call on a quiet core", []timeline.Span{model(0, 500)}, 2, 0.5, 1, false},
+		{"one call on a busy machine", []timeline.Span{model(0, 500)}, 2, 0.125, 0.25, true},
+		// Four calls at once on 2 cores, each taking 1 s of wall time for
+		// 0.5 s of CPU: they took turns, the cores were never idle.
+		{"more calls than cores", []timeline.Span{model(0, 1000), model(0, 1000), model(0, 1000), model(0, 1000)}, 2, 2, 1, false},
+		{"calls one after another", []timeline.Span{model(0, 200), model(200, 400)}, 2, 0.4, 1, false},
+		{"no such work", []timeline.Span{{Lane: "get video", End: ms(100)}}, 2, 0.1, 0, false},
 	}
 	for _, tt := range tests {
-		res := Result{CPUSeconds: tt.cpu, Steps: steps}
-		res.CPUShare = res.cpuShare("model")
-		if res.CPUShare != tt.share || (res.busyMachine() != "") != tt.note {
-			t.Errorf("CPU %gs: share %g, note %q", tt.cpu, res.CPUShare, res.busyMachine())
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			res := Result{CPUShare: cpuShare(tt.cpu, tt.spans, "model", tt.cores)}
+			if math.Abs(res.CPUShare-tt.want) > 1e-9 || (res.busyMachine() != "") != tt.note {
+				t.Errorf("share %g (want %g), note %q", res.CPUShare, tt.want, res.busyMachine())
+			}
+		})
 	}
 }
