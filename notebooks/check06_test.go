@@ -128,12 +128,12 @@ func checkCompanion(t *testing.T, nb *ipynb.Notebook) {
 		t.Errorf("goroutines: started %s, %s running: want %d running", m[1], m[2], companionGoroutines)
 	}
 	// Go starts a goroutine with 2 KiB of stack; the runtime's record of it
-	// adds a little. A thread's default stack is 2048 KiB or more.
+	// adds a little. A thread's kernel stack alone is 16 KiB.
 	if s := atof(stack[1]); s < 1.5 || s > 8 {
 		t.Errorf("stack per goroutine %.1f KiB, want about 2", s)
 	}
 	if s, all := atof(stack[1]), atof(sys[1]); all < s || all > 32 {
-		t.Errorf("memory per goroutine from the OS %.1f KiB (stack %.1f KiB): want a few KiB, far below a thread's 2048", all, s)
+		t.Errorf("memory per goroutine from the OS %.1f KiB (stack %.1f KiB): want a few KiB, below a thread's 16 KiB kernel stack", all, s)
 	}
 	if after, before := atoi(gone[1]), atoi(gone[2]); after > before {
 		t.Errorf("after closing the channel %d goroutines run, %d did before: they are not all gone", after, before)

@@ -121,6 +121,20 @@ func mainGate(r Result) string {
 	return best
 }
 
+// busyNote says which runs' computing work got less than a core, or "".
+func (c Comparison) busyNote() string {
+	var busy []string
+	for _, r := range c.Runs {
+		if r.busyMachine() != "" {
+			busy = append(busy, r.Name)
+		}
+	}
+	if len(busy) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Note: in %s, the computing work got less than a core: other programs were using this machine's cores, so these times and speed-ups are not what a quiet machine gives. Run the cells again when it is quiet.", strings.Join(busy, ", "))
+}
+
 func (c Comparison) text() string {
 	var b strings.Builder
 	for i, r := range c.Runs {
@@ -132,6 +146,9 @@ func (c Comparison) text() string {
 	}
 	for _, n := range c.Missing {
 		fmt.Fprintf(&b, "%-16s not measured yet: run its cell first\n", n)
+	}
+	if note := c.busyNote(); note != "" {
+		b.WriteString(note + "\n")
 	}
 	return b.String()
 }
@@ -150,6 +167,9 @@ func (c Comparison) html(measured []time.Time) string {
 	b.WriteString(table(rows))
 	for _, n := range c.Missing {
 		fmt.Fprintf(&b, "<div>%s: not measured yet, run its cell first.</div>", html.EscapeString(n))
+	}
+	if note := c.busyNote(); note != "" {
+		fmt.Fprintf(&b, "<div><i>%s</i></div>", html.EscapeString(note))
 	}
 	return b.String()
 }

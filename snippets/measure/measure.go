@@ -88,6 +88,14 @@ func WithCPUWork(lane string) Option {
 	return func(r *Run) { r.cpuLane = lane }
 }
 
+// WithoutWaitingTrack leaves the timeline's grey waiting track out. The
+// track counts items that finished one kind of work and have not begun the
+// next; leave it out where the same label in two lanes is not one item
+// moving from step to step.
+func WithoutWaitingTrack() Option {
+	return func(r *Run) { r.hideWaiting = true }
+}
+
 // Run is one measured run. It embeds the run's timeline, so the code being
 // measured records its work with run.Begin and run.Track; pass run.Recorder
 // to functions that take a *timeline.Recorder.
@@ -100,6 +108,7 @@ type Run struct {
 	cpu0   time.Duration
 
 	cpuLane       string
+	hideWaiting   bool
 	progressLane  string
 	progressTotal int
 	stopBar       chan struct{}
@@ -178,7 +187,7 @@ func (r *Run) Result() Result {
 func (r *Run) Report() Result {
 	res := r.Result()
 	keep(res)
-	show(r.out, res.Text(), func() string { return res.HTML(r.Recorder) }, res)
+	show(r.out, res.Text(), func() string { return res.html(r.Recorder, r.hideWaiting) }, res)
 	return res
 }
 

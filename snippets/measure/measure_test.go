@@ -223,3 +223,16 @@ func TestCPUShare(t *testing.T) {
 		})
 	}
 }
+
+func TestCompareSaysWhenTheMachineWasBusy(t *testing.T) {
+	c := Comparison{Runs: []Result{{Name: "quiet", WallSeconds: 1, CPUShare: 0.95}, {Name: "busy", WallSeconds: 2, CPUShare: 0.3}}}
+	if note := c.busyNote(); !strings.Contains(note, "in busy,") || strings.Contains(note, "quiet,") {
+		t.Errorf("busyNote = %q", note)
+	}
+	if !strings.Contains(c.text(), "Note: in busy") || !strings.Contains(c.html(make([]time.Time, 2)), "Note: in busy") {
+		t.Error("the note is missing from the comparison")
+	}
+	if (Comparison{Runs: []Result{{Name: "quiet", CPUShare: 0.9}}}).busyNote() != "" {
+		t.Error("a quiet run got a note")
+	}
+}

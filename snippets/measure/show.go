@@ -84,6 +84,11 @@ func table(rows [][]string) string {
 // through, the CPU, the kinds of work and the timeline picture of rec (nil
 // for none).
 func (res Result) HTML(rec *timeline.Recorder) string {
+	return res.html(rec, false)
+}
+
+// html is HTML with the waiting track left out of the timeline if hideWaiting.
+func (res Result) html(rec *timeline.Recorder, hideWaiting bool) string {
 	var b strings.Builder
 	b.WriteString(`<div style="font-size:14px;line-height:1.4">`)
 	fmt.Fprintf(&b, "<div><b>%s</b>: %s</div>", html.EscapeString(res.Name), seconds(res.WallSeconds))
@@ -115,7 +120,7 @@ func (res Result) HTML(rec *timeline.Recorder) string {
 	if rec != nil && len(res.Steps) > 0 {
 		// An <img> of the SVG, not the SVG inline: JupyterLab shows inline
 		// SVG of an untrusted notebook (one just cloned) as text.
-		b.WriteString("<div>" + rec.HTML(timeline.SVGOptions{Title: res.Name}) + "</div>")
+		b.WriteString("<div>" + rec.HTML(timeline.SVGOptions{Title: res.Name, HideWaiting: hideWaiting}) + "</div>")
 	}
 	b.WriteString("</div>")
 	return b.String()
