@@ -2,6 +2,8 @@
 # (.venv/, .bin/, .jupyter/); see scripts/setup.sh.
 #
 #   make lab          install what is missing, start the video server and JupyterLab
+#   make classroom    install what is missing, start a JupyterHub class on this
+#                     machine (each attendee: own JupyterLab and mock server)
 #   make test         install what is missing, then vet and run every test
 #                     (Go tests, every notebook in Jupyter, the browser check)
 #   make test-short   the fast unit layer only (no Jupyter, no browser)
@@ -18,13 +20,16 @@ export PATH := $(ROOT)/.venv/bin:$(ROOT)/.bin:$(PATH)
 export JUPYTER_DATA_DIR := $(ROOT)/.jupyter
 export JUPYTER_CONFIG_DIR := $(ROOT)/.jupyter/config
 
-.PHONY: setup lab test test-short server bench notebooks clean
+.PHONY: setup lab classroom test test-short server bench notebooks clean
 
 setup:
 	@scripts/setup.sh
 
 lab: setup
 	@scripts/lab.sh
+
+classroom: setup
+	@scripts/classroom.sh
 
 # go mod tidy -diff fails when go.mod or go.sum is not tidy (the packages the
 # notebook cells import are kept by notebooks/cellimports; the dev tools are in

@@ -3,6 +3,7 @@ module github.com/go-async-workshop/workshop
 go 1.26.0
 
 require (
+	github.com/coder/websocket v1.8.15
 	github.com/compose-spec/compose-go/v2 v2.9.1
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/go-rod/rod v0.116.2

@@ -49,8 +49,10 @@ START_NOTEBOOK = WORKSHOP_FOLDER + "/notebooks/00_start_here.ipynb"
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
 
-# What the copy of the workshop leaves out: tooling and tests, not lessons.
-SKIP_DIRS = {"deploy", "docs", "scripts", "artifacts", "testdata", "node_modules", "browsercheck", "__pycache__"}
+# What the copy of the workshop leaves out: tooling and tests, not lessons
+# (folders at the top, folders anywhere, and hidden files and *_test.go).
+SKIP_TOP = {"deploy", "docs", "scripts", "artifacts", "internal", "binder", "node_modules"}
+SKIP_ANYWHERE = {"testdata", "browsercheck", "cellimports", "__pycache__"}
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _process = None
@@ -134,13 +136,15 @@ def copy_workshop(src, dst):
     if os.path.exists(dst) or not os.path.isdir(src):
         return None
 
+    top = os.path.abspath(src)
+
     def ignore(folder, names):
         skip = set()
         for n in names:
             path = os.path.join(folder, n)
             if n.startswith(".") or n.endswith("_test.go"):
                 skip.add(n)
-            elif os.path.isdir(path) and n in SKIP_DIRS:
+            elif os.path.isdir(path) and (n in SKIP_ANYWHERE or (os.path.abspath(folder) == top and n in SKIP_TOP)):
                 skip.add(n)
         return skip
 

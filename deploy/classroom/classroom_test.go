@@ -1,0 +1,221 @@
+package classroom
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The class the test runs.
+const (
+	// DefaultAttendees is the class size of the test (-attendees for more).
+	DefaultAttendees = 3
+	// Notebook is the notebook every attendee runs, in their copy of the workshop.
+	Notebook = "workshop/notebooks/01_snippets_from_the_slides.ipynb"
+	// LatencyScale shortens the mock servers' waits tenfold and keeps the
+	// lesson's ratios (the notebook harness's CI scale).
+	LatencyScale = "0.1"
+	// AttendeeTimeout bounds one attendee's whole session.
+	AttendeeTimeout = 20 * time.Minute
+)
+
+var (
+	flagAttendees = flag.Int("attendees", DefaultAttendees, "attendees in the class test")
+	flagNotebook  = flag.String("notebook", "", "a local .ipynb to upload into each attendee's notebooks/ and run instead of "+Notebook)
+)
+
+// session is what one attendee did and measured.
+type session struct {
+	Name        string
+	Spawn       time.Duration // login done -> server ready
+	FirstOutput time.Duration // spawn asked -> the notebook's first output
+	Cells       []cellRun
+	APIURL      string // VIDEO_API_URL their kernel saw
+	Problems    []string
+	Lesson      []string // what is wrong with the lesson, if anything
+	fromText    bool
+	Err         error
+}
+
+// attend is one attendee's session: log in, spawn, open the notebook, run
+// every cell, check the lesson on their own server, close the notebook.
+func attend(ctx context.Context, h *hub, name, upload string) (s session) {
+	s.Name = name
+	a := newAttendee(h, name)
+	if err := a.login(ctx, h.Password); err != nil {
+		s.Err = err
+		return s
+	}
+	start := time.Now()
+	spawn, err := a.spawn(ctx)
+	if err != nil {
+		s.Err = err
+		return s
+	}
+	s.Spawn = spawn
+	path := Notebook
+	if upload != "" {
+		if path, err = a.upload(ctx, upload); err != nil {
+			s.Err = err
+			return s
+		}
+	}
+	cells, err := a.fetchNotebook(ctx, path)
+	if err != nil {
+		s.Err = err
+		return s
+	}
+	k, err := a.openNotebook(ctx, path)
+	if err != nil {
+		s.Err = err
+		return s
+	}
+	defer func() {
+		if err := k.close(context.Background()); err != nil && s.Err == nil {
+			s.Err = fmt.Errorf("closing the notebook: %w", err)
+		}
+	}()
+	s.Cells, s.Err = k.runAll(ctx, cells)
+	for _, c := range s.Cells {
+		if c.FirstOutput > 0 {
+			s.FirstOutput = c.Started.Add(c.FirstOutput).Sub(start)
+			break
+		}
+	}
+	if s.Err != nil {
+		return s
+	}
+	s.Problems = problems(s.Cells)
+	// Notebook 01's lesson (an uploaded notebook must publish the same runs).
+	{
+		res, err := lessonRuns(s.Cells)
+		if err != nil {
+			s.Lesson = []string{err.Error()}
+		} else {
+			s.Lesson = checkLesson(res)
+			for _, r := range res {
+				s.fromText = s.fromText || r.fromText
+				// A server shared with another attendee would have queued
+				// their requests too: 100 at once leave at most 90 waiting.
+				if w := r.Server["video"].PeakWaiting; w > 90 {
+					s.Lesson = append(s.Lesson, fmt.Sprintf("%s: peak_waiting %d > 90: requests of someone else queued on this attendee's server", r.Name, w))
+				}
+			}
+		}
+	}
+	env, err := k.execute(ctx, "%%\nfmt.Print(os.Getenv(\"VIDEO_API_URL\"))")
+	if err != nil || len(env.Outputs) == 0 {
+		s.Err = fmt.Errorf("asking the kernel for VIDEO_API_URL: %v %+v", err, env)
+		return s
+	}
+	s.APIURL = strings.TrimSpace(env.Outputs[0].Text)
+	return s
+}
+
+// upload puts a local notebook into the attendee's notebooks folder, as
+// dragging a file into JupyterLab does, and returns its path.
+func (a *attendee) upload(ctx context.Context, local string) (string, error) {
+	raw, err := os.ReadFile(local)
+	if err != nil {
+		return "", err
+	}
+	path := "workshop/notebooks/" + filepath.Base(local)
+	body := map[string]any{"type": "notebook", "format": "json", "content": json.RawMessage(raw)}
+	if err := a.api(ctx, http.MethodPut, "api/contents/"+path, body, nil); err != nil {
+		return "", fmt.Errorf("uploading %s: %w", local, err)
+	}
+	return path, nil
+}
+
+// runClass starts the hub and has n attendees attend at the same time. It
+// returns the hub (still running) and every session.
+func runClass(t testing.TB, n int, upload string, env ...string) (*hub, []session) {
+	t.Helper()
+	h := startHub(t, env...)
+	sessions := make([]session, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			ctx, cancel := withTimeout(t, AttendeeTimeout)
+			defer cancel()
+			sessions[i] = attend(ctx, h, fmt.Sprintf("attendee%d", i+1), upload)
+		})
+	}
+	wg.Wait()
+	return h, sessions
+}
+
+// TestClassroom runs a class: attendees log in, spawn and run notebook 01 at
+// the same time, each on their own mock server; one of them also runs a
+// cell in a real browser; then the hub stops and leaves nothing running.
+func TestClassroom(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a JupyterHub class with GoNB kernels and Chromium (make setup); skipped in -short (the fast layer)")
+	}
+	if *flagAttendees < 1 {
+		t.Fatalf("-attendees must be at least 1, got %d", *flagAttendees)
+	}
+	upload := *flagNotebook
+	if upload != "" {
+		if abs, err := filepath.Abs(upload); err == nil {
+			upload = abs
+		}
+	}
+	start := time.Now()
+	h, sessions := runClass(t, *flagAttendees, upload, "VIDEO_SERVER_LATENCY_SCALE="+LatencyScale)
+	t.Logf("%d attendees ran %s in %.1fs (mock servers at latency scale %s)", len(sessions), notebookName(upload), time.Since(start).Seconds(), LatencyScale)
+
+	urls := map[string]string{}
+	for _, s := range sessions {
+		if s.Err != nil {
+			t.Errorf("%s: %v", s.Name, s.Err)
+			continue
+		}
+		for _, p := range s.Problems {
+			t.Errorf("%s: %s", s.Name, p)
+		}
+		for _, l := range s.Lesson {
+			t.Errorf("%s: the lesson does not hold on their server: %s", s.Name, l)
+		}
+		if s.fromText {
+			t.Logf("%s: lesson read from the printed result lines (the notebook publishes no %s yet)", s.Name, RunMIME)
+		} else {
+			t.Logf("%s: lesson read from the %s results", s.Name, RunMIME)
+		}
+		if other, dup := urls[s.APIURL]; dup || s.APIURL == "" {
+			t.Errorf("%s's kernel uses VIDEO_API_URL=%q, the same as %s: every attendee needs their own server", s.Name, s.APIURL, other)
+		}
+		urls[s.APIURL] = s.Name
+		t.Logf("%s: spawned in %.1fs, first output %.1fs after asking, %d cells, server %s", s.Name, s.Spawn.Seconds(), s.FirstOutput.Seconds(), len(s.Cells), s.APIURL)
+	}
+	// One attendee also uses a real browser.
+	if s := sessions[0]; s.Err == nil && s.APIURL != "" {
+		browserCheck(t, h, s.Name, s.APIURL)
+	}
+
+	// The leftover check below finds the classroom's processes by a marker
+	// in their environment: while the class runs, it must see them.
+	if running := leftovers(h.Dir); len(running) < 2*len(sessions) {
+		t.Errorf("only %d classroom processes found while %d attendees' servers run (want at least each one's Jupyter server and mock server): %v", len(running), len(sessions), running)
+	}
+	if t.Failed() {
+		t.Logf("the hub's log: %s", h.logPath)
+	}
+	h.stop(t)
+}
+
+// notebookName is the notebook a run used, for messages.
+func notebookName(upload string) string {
+	if upload != "" {
+		return filepath.Base(upload)
+	}
+	return filepath.Base(Notebook)
+}

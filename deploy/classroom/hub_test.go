@@ -1,0 +1,280 @@
+// Package classroom tests the one-machine classroom (`make classroom`) the
+// way a class uses it: a real JupyterHub on loopback, started by
+// scripts/classroom.sh, with attendees who log in through the hub at the
+// same time, have their servers spawned, and run notebook 01 top to bottom
+// through the hub's proxy over the Jupyter kernel WebSocket protocol (the
+// path a browser takes). Each attendee's lesson must hold on their own mock
+// server; one attendee also runs a cell in headless Chromium; when the hub
+// stops, no attendee process may be left.
+//
+// The mock servers run at latency scale 0.1 (VIDEO_SERVER_LATENCY_SCALE, as
+// the notebook harness does in CI), which keeps the lesson's ratios and cuts
+// its waits tenfold. BenchmarkClassroom measures the classroom's capacity
+// on this machine (make bench).
+//
+// Skipped with -short. Otherwise it needs `make setup` (JupyterHub and
+// configurable-http-proxy in the repository, the GoNB kernel) and fails
+// saying what is missing.
+//
+//	go test ./deploy/classroom -v                      # 3 attendees
+//	go test ./deploy/classroom -v -args -attendees=6   # more
+package classroom
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Bounds of the hub's start and stop.
+const (
+	HubStartTimeout = 90 * time.Second
+	// HubStopTimeout covers stopping every attendee's server, kernels and
+	// mock server.
+	HubStopTimeout = 90 * time.Second
+	// LeftoverGrace is how long processes may take to exit after the hub.
+	LeftoverGrace = 20 * time.Second
+	setupHint     = "run `make setup` in the repository root (it installs JupyterHub, configurable-http-proxy and the GoNB kernel into the repository)"
+)
+
+// hub is a classroom hub started by scripts/classroom.sh.
+type hub struct {
+	URL      string // http://127.0.0.1:PORT
+	Password string
+	Dir      string // CLASSROOM_DIR: state and homes
+	logPath  string
+	cmd      *exec.Cmd
+	done     chan struct{}
+	stopped  bool
+}
+
+// repoRoot returns the repository root: go test runs in deploy/classroom.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// checkInstalled fails with the fix when something the classroom needs is
+// missing.
+func checkInstalled(t testing.TB, root string) {
+	t.Helper()
+	for _, p := range []string{
+		".venv/bin/jupyterhub",
+		".venv/bin/jupyterhub-singleuser",
+		"deploy/classroom/node_modules/.bin/configurable-http-proxy",
+		".bin/gonb",
+		".jupyter/kernels/gonb/kernel.json",
+	} {
+		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
+			t.Fatalf("%s is missing: %s", p, setupHint)
+		}
+	}
+}
+
+// startHub starts the classroom as `make classroom` does, on a free port,
+// with a fresh state folder and the extra environment given. It waits until
+// the hub answers. The caller stops it with stop; a cleanup kills what is
+// left if the test ends first.
+func startHub(t testing.TB, env ...string) *hub {
+	t.Helper()
+	root := repoRoot(t)
+	checkInstalled(t, root)
+	dir, err := os.MkdirTemp("", "classroom-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	port := freePort(t)
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	h := &hub{
+		URL:      "http://127.0.0.1:" + strconv.Itoa(port),
+		Password: hex.EncodeToString(b),
+		Dir:      dir,
+		logPath:  filepath.Join(artifacts(t), "hub.log"),
+		done:     make(chan struct{}),
+	}
+	logFile, err := os.Create(h.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logFile.Close() })
+
+	h.cmd = exec.Command(filepath.Join(root, "scripts", "classroom.sh"))
+	h.cmd.Dir = root
+	h.cmd.Env = append(os.Environ(),
+		"CLASSROOM_PORT="+strconv.Itoa(port),
+		"CLASSROOM_DIR="+dir,
+		"CLASSROOM_PASSWORD="+h.Password,
+	)
+	h.cmd.Env = append(h.cmd.Env, env...)
+	h.cmd.Stdout, h.cmd.Stderr = logFile, logFile
+	// Its own process group, as a terminal gives it: stop sends the group
+	// the Ctrl+C a host would press.
+	h.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := h.cmd.Start(); err != nil {
+		t.Fatalf("starting scripts/classroom.sh: %v", err)
+	}
+	go func() { _ = h.cmd.Wait(); close(h.done) }()
+	t.Cleanup(func() {
+		if !h.stopped {
+			h.stop(t)
+		}
+		// Whatever is still running after a failed stop is killed, so that
+		// no test leaves processes behind.
+		for _, p := range leftovers(dir) {
+			_ = syscall.Kill(p.PID, syscall.SIGKILL)
+		}
+	})
+
+	deadline := time.Now().Add(HubStartTimeout)
+	client := http.Client{Timeout: 5 * time.Second}
+	for {
+		if resp, err := client.Get(h.URL + "/hub/api"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return h
+			}
+		}
+		select {
+		case <-h.done:
+			t.Fatalf("the classroom hub exited at start; its log: %s\n%s", h.logPath, tailFile(h.logPath, 30))
+		case <-time.After(250 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the classroom hub did not answer at %s within %v; its log: %s\n%s", h.URL, HubStartTimeout, h.logPath, tailFile(h.logPath, 30))
+		}
+	}
+}
+
+// stop presses Ctrl+C: SIGINT to the hub's process group. It waits for the
+// hub to exit and then for every process of the classroom to be gone,
+// failing the test for each one left.
+func (h *hub) stop(t testing.TB) {
+	t.Helper()
+	h.stopped = true
+	_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGINT)
+	select {
+	case <-h.done:
+	case <-time.After(HubStopTimeout):
+		t.Errorf("the classroom hub did not stop within %v of Ctrl+C; its log: %s", HubStopTimeout, h.logPath)
+		_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
+		<-h.done
+	}
+	if code := h.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("make classroom ended with exit status %d after Ctrl+C, want 0; its log: %s", code, h.logPath)
+	}
+	deadline := time.Now().Add(LeftoverGrace)
+	for {
+		left := leftovers(h.Dir)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			for _, p := range left {
+				t.Errorf("process %d (%s) of the classroom still runs %v after the hub stopped", p.PID, p.Cmd, LeftoverGrace)
+			}
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// proc is a running process.
+type proc struct {
+	PID int
+	Cmd string
+}
+
+// leftovers lists the processes of the classroom in dir: every attendee's
+// server, kernel, compiled cell and mock server carries
+// WORKSHOP_CLASSROOM_DIR=dir in its environment (set by the spawner).
+func leftovers(dir string) []proc {
+	marker := []byte("\x00WORKSHOP_CLASSROOM_DIR=" + dir + "\x00")
+	entries, _ := os.ReadDir("/proc")
+	var found []proc
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil || !bytes.Contains(append([]byte{0}, env...), marker) {
+			continue
+		}
+		if st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil {
+			// A zombie has exited; its parent has not collected it yet.
+			if f := strings.Fields(string(st[bytes.LastIndexByte(st, ')')+1:])); len(f) > 0 && f[0] == "Z" {
+				continue
+			}
+		}
+		cmd, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		found = append(found, proc{pid, strings.TrimSpace(string(bytes.ReplaceAll(cmd, []byte{0}, []byte{' '})))})
+	}
+	return found
+}
+
+// artifacts returns the folder kept for inspection: the hub's log and the
+// browser's screenshot.
+func artifacts(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(repoRoot(t), "artifacts", "classroom")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// tailFile returns the last n lines of a file, for failure messages.
+func tailFile(path string, n int) string {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Sprintf("(cannot read %s: %v)", path, err)
+	}
+	lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// withTimeout is a context bounded by d and by the test's deadline.
+func withTimeout(t testing.TB, d time.Duration) (context.Context, context.CancelFunc) {
+	ctx := context.Background()
+	if tt, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if dl, ok := tt.Deadline(); ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, dl.Add(-30*time.Second))
+			c2, cancel2 := context.WithTimeout(ctx, d)
+			return c2, func() { cancel2(); cancel() }
+		}
+	}
+	return context.WithTimeout(ctx, d)
+}
