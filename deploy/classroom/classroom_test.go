@@ -41,7 +41,6 @@ type session struct {
 	APIURL      string // VIDEO_API_URL their kernel saw
 	Problems    []string
 	Lesson      []string // what is wrong with the lesson, if anything
-	fromText    bool
 	Err         error
 }
 
@@ -102,7 +101,6 @@ func attend(ctx context.Context, h *hub, name, upload string) (s session) {
 		} else {
 			s.Lesson = checkLesson(res)
 			for _, r := range res {
-				s.fromText = s.fromText || r.fromText
 				// A server shared with another attendee would have queued
 				// their requests too: 100 at once leave at most 90 waiting.
 				if w := r.Server["video"].PeakWaiting; w > 90 {
@@ -185,11 +183,7 @@ func TestClassroom(t *testing.T) {
 		for _, l := range s.Lesson {
 			t.Errorf("%s: the lesson does not hold on their server: %s", s.Name, l)
 		}
-		if s.fromText {
-			t.Logf("%s: lesson read from the printed result lines (the notebook publishes no %s yet)", s.Name, RunMIME)
-		} else {
-			t.Logf("%s: lesson read from the %s results", s.Name, RunMIME)
-		}
+		t.Logf("%s: lesson read from the %s results", s.Name, RunMIME)
 		if other, dup := urls[s.APIURL]; dup || s.APIURL == "" {
 			t.Errorf("%s's kernel uses VIDEO_API_URL=%q, the same as %s: every attendee needs their own server", s.Name, s.APIURL, other)
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 )
 
@@ -148,7 +147,6 @@ type runResult struct {
 	Name        string               `json:"name"`
 	WallSeconds float64              `json:"wall_seconds"`
 	Server      map[string]gateStats `json:"server"`
-	fromText    bool                 // read from a printed line (see textResults)
 }
 
 // results reads the runs the notebook published as RunMIME display data.
@@ -166,6 +164,16 @@ func results(runs []cellRun) (map[string]runResult, error) {
 			if json.Unmarshal(raw, &s) == nil {
 				raw = json.RawMessage(s)
 			}
+			var kind map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &kind); err != nil {
+				return nil, fmt.Errorf("cell %d (%q): %s output is not a JSON object (%v): %s", r.Index, r.FirstLine, RunMIME, err, clip(string(raw), 300))
+			}
+			if _, ok := kind["runs"]; ok { // a comparison of runs, not a run
+				continue
+			}
+			if _, ok := kind["limits"]; ok { // a sweep over concurrency limits
+				continue
+			}
 			var res runResult
 			if err := json.Unmarshal(raw, &res); err != nil || res.Name == "" {
 				return nil, fmt.Errorf("cell %d (%q): %s output is not a run (%v): %s", r.Index, r.FirstLine, RunMIME, err, clip(string(raw), 300))
@@ -176,59 +184,10 @@ func results(runs []cellRun) (map[string]runResult, error) {
 	return all, nil
 }
 
-// TEMPORARY, until notebook 01 publishes RunMIME results: today's notebook 01
-// prints `result: unlimited100 wall=10.91s peak_in_flight=10 ...` and
-// `result: limited10 ...` lines, which textResults reads as the runs
-// "unlimited" and "limited". Remove it (and its use in lessonRuns) once 01
-// publishes its runs.
-var textRunNames = map[string]string{"unlimited100": "unlimited", "limited10": "limited"}
-
-// textResults reads the printed `result:` lines of the runs in textRunNames.
-func textResults(runs []cellRun) map[string]runResult {
-	line := regexp.MustCompile(`(?m)^result: (\S+) (.*)$`)
-	all := map[string]runResult{}
-	for _, r := range runs {
-		for _, o := range r.Outputs {
-			for _, m := range line.FindAllStringSubmatch(strings.ReplaceAll(o.Text, "\r", "\n"), -1) {
-				name, ok := textRunNames[m[1]]
-				if !ok {
-					continue
-				}
-				res := runResult{Name: name, Server: map[string]gateStats{}, fromText: true}
-				var video gateStats
-				for _, f := range strings.Fields(m[2]) {
-					k, v, _ := strings.Cut(f, "=")
-					switch k {
-					case "wall":
-						res.WallSeconds, _ = strconv.ParseFloat(strings.TrimSuffix(v, "s"), 64)
-					case "peak_in_flight":
-						video.PeakInFlight, _ = strconv.Atoi(v)
-					case "peak_waiting":
-						video.PeakWaiting, _ = strconv.Atoi(v)
-					case "degraded":
-						video.Degraded, _ = strconv.Atoi(v)
-					}
-				}
-				res.Server["video"] = video
-				all[name] = res
-			}
-		}
-	}
-	return all
-}
-
-// lessonRuns returns the runs "unlimited" and "limited" of notebook 01:
-// from its RunMIME results, or (temporarily, see textRunNames) from its
-// printed lines while it publishes none.
+// lessonRuns returns the runs notebook 01 published, among them "unlimited"
+// and "limited".
 func lessonRuns(runs []cellRun) (map[string]runResult, error) {
-	res, err := results(runs)
-	if err != nil {
-		return nil, err
-	}
-	if len(res) == 0 {
-		res = textResults(runs)
-	}
-	return res, nil
+	return results(runs)
 }
 
 // checkLesson says what is wrong with the lesson of notebook 01 in the given

@@ -27,6 +27,7 @@ func TestResults(t *testing.T) {
 		{"object in a JSON string", []output{display(RunMIME, string(quoted))}, map[string]float64{"limited": 0.21}, false},
 		{"other MIME types ignored", []output{display("text/html", `"<b>x</b>"`), {Type: "stream", Text: "hello\n"}}, map[string]float64{}, false},
 		{"no name", []output{display(RunMIME, `{"wall_seconds":1}`)}, nil, true},
+		{"a comparison and a sweep are not runs", []output{display(RunMIME, `{"runs":[{"name":"x"}]}`), display(RunMIME, `{"limits":{"points":[]}}`), display(RunMIME, unlimited)}, map[string]float64{"unlimited": 1.1}, false},
 		{"not JSON", []output{display(RunMIME, `"nope"`)}, nil, true},
 	}
 	for _, tt := range tests {
@@ -44,21 +45,6 @@ func TestResults(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestTextResults(t *testing.T) {
-	runs := []cellRun{{Outputs: []output{{Type: "stream", Text: "100 at once [###] 100/100 1.1s\rresult: unlimited100 wall=1.09s peak_in_flight=10 peak_waiting=90 degraded=89\n"}}},
-		{Outputs: []output{{Type: "stream", Text: "result: limited10 wall=0.21s peak_in_flight=10 peak_waiting=0 degraded=0\nresult: maxconns10 wall=0.2s\n"}}}}
-	got := textResults(runs)
-	if len(got) != 2 {
-		t.Fatalf("got %v, want unlimited and limited", got)
-	}
-	if u := got["unlimited"]; u.WallSeconds != 1.09 || u.Server["video"].PeakInFlight != 10 || u.Server["video"].PeakWaiting != 90 || !u.fromText {
-		t.Errorf("unlimited = %+v", u)
-	}
-	if l := got["limited"]; l.WallSeconds != 0.21 || l.Server["video"].PeakInFlight != 10 {
-		t.Errorf("limited = %+v", l)
 	}
 }
 
