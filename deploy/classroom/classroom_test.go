@@ -67,7 +67,7 @@ func attend(ctx context.Context, h *hub, name, upload string) (s session) {
 			return s
 		}
 	}
-	cells, err := a.fetchNotebook(ctx, path)
+	cells, exerciseTest, err := a.fetchNotebook(ctx, path)
 	if err != nil {
 		s.Err = err
 		return s
@@ -92,7 +92,7 @@ func attend(ctx context.Context, h *hub, name, upload string) (s session) {
 	if s.Err != nil {
 		return s
 	}
-	s.Problems = problems(s.Cells)
+	s.Problems = problems(s.Cells, exerciseTest)
 	// Notebook 01's lesson (an uploaded notebook must publish the same runs).
 	{
 		res, err := lessonRuns(s.Cells)

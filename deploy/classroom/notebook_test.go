@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
+
+	"github.com/go-async-workshop/workshop/notebooks/ipynb"
 )
 
 // RunMIME is the MIME type of the machine-readable results notebooks
@@ -31,31 +32,31 @@ func (c cell) firstLine() string {
 }
 
 // fetchNotebook reads a notebook from the attendee's server (the contents
-// API JupyterLab uses to open it).
-func (a *attendee) fetchNotebook(ctx context.Context, path string) ([]cell, error) {
+// API, as JupyterLab does) and returns its cells and the index of its
+// exercise's %test cell, which a learner's Run All shows red.
+func (a *attendee) fetchNotebook(ctx context.Context, path string) ([]cell, int, error) {
 	var doc struct {
-		Content struct {
-			Cells []struct {
-				CellType string          `json:"cell_type"`
-				Source   json.RawMessage `json:"source"`
-			} `json:"cells"`
-		} `json:"content"`
+		Content json.RawMessage `json:"content"`
 	}
 	if err := a.api(ctx, http.MethodGet, "api/contents/"+path+"?type=notebook&content=1", nil, &doc); err != nil {
-		return nil, fmt.Errorf("opening %s: %w", path, err)
+		return nil, 0, fmt.Errorf("opening %s: %w", path, err)
+	}
+	nb, err := ipynb.Parse(path, doc.Content)
+	if err != nil {
+		return nil, 0, err
+	}
+	ex, err := nb.Exercise()
+	if err != nil {
+		return nil, 0, err
 	}
 	var cells []cell
-	for _, c := range doc.Content.Cells {
-		src, err := multiline(c.Source)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		cells = append(cells, cell{c.CellType, src})
+	for _, c := range nb.Cells {
+		cells = append(cells, cell{c.Type, c.Source})
 	}
 	if len(cells) == 0 {
-		return nil, fmt.Errorf("%s has no cells", path)
+		return nil, 0, fmt.Errorf("%s has no cells", path)
 	}
-	return cells, nil
+	return cells, ex.Test.Index, nil
 }
 
 // multiline decodes nbformat's "string or list of strings".
@@ -91,18 +92,21 @@ func (k *kernel) runAll(ctx context.Context, cells []cell) ([]cellRun, error) {
 	return runs, nil
 }
 
-// problemLine matches printed text that shows a cell went wrong although the
-// kernel reported no error: a panic, a crash, a failed build or test. It is
-// the rule of the notebook harness (notebooks/harness_test.go): lessons that
-// show such text indent or quote it.
-var problemLine = regexp.MustCompile(`(?m)^(panic: |fatal error: |--- FAIL|FAIL\s|# command-line-arguments)|failed to run`)
-
-// problems lists every cell that did not succeed: a status other than ok,
-// an error output, or printed text showing a failure.
-func problems(runs []cellRun) []string {
+func problems(runs []cellRun, exerciseTest int) []string {
 	var all []string
 	for _, r := range runs {
 		where := fmt.Sprintf("cell %d (%q)", r.Index, r.FirstLine)
+		if r.Index == exerciseTest {
+			// The exercise's test is red until the learner does the work.
+			red := false
+			for _, o := range r.Outputs {
+				red = red || strings.Contains(o.Text+textPlain(o), "--- FAIL")
+			}
+			if !red {
+				all = append(all, fmt.Sprintf("%s: the exercise's test does not show a failing test on the untouched stub", where))
+			}
+			continue
+		}
 		if r.Status != "ok" {
 			all = append(all, fmt.Sprintf("%s: status %q", where, r.Status))
 		}
@@ -112,8 +116,8 @@ func problems(runs []cellRun) []string {
 				continue
 			}
 			text := o.Text + textPlain(o)
-			if m := problemLine.FindString(text); m != "" {
-				all = append(all, fmt.Sprintf("%s: output shows %q:\n%s", where, strings.TrimSpace(m), clip(text, 1500)))
+			if m := ipynb.ProblemIn(text); m != "" {
+				all = append(all, fmt.Sprintf("%s: output shows %q:\n%s", where, m, clip(text, 1500)))
 			}
 		}
 	}

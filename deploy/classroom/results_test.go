@@ -83,16 +83,18 @@ func TestProblems(t *testing.T) {
 		run  cellRun
 		bad  bool
 	}{
-		{"ok", cellRun{Status: "ok", Outputs: []output{{Type: "stream", Text: "server is up\n"}}}, false},
+		{"ok", cellRun{Index: 1, Status: "ok", Outputs: []output{{Type: "stream", Text: "server is up\n"}}}, false},
 		{"error reply", cellRun{Status: "error"}, true},
 		{"error output", cellRun{Status: "ok", Outputs: []output{{Type: "error", EName: "ERROR", EValue: "boom"}}}, true},
 		{"panic printed", cellRun{Status: "ok", Outputs: []output{{Type: "stream", Text: "panic: runtime error\n"}}}, true},
 		{"failed test", cellRun{Status: "ok", Outputs: []output{{Type: "stream", Text: "--- FAIL: TestX (0.1s)\n"}}}, true},
 		{"build failure", cellRun{Status: "ok", Outputs: []output{{Type: "stream", Name: "stderr", Text: "# command-line-arguments\n./main.go:3: x\n"}}}, true},
 		{"passed test", cellRun{Status: "ok", Outputs: []output{{Type: "stream", Text: "=== RUN   TestX\n--- PASS: TestX (0.1s)\nPASS\n"}}}, false},
+		{"the exercise's red test", cellRun{Index: 7, Status: "error", Outputs: []output{{Type: "stream", Text: "--- FAIL: TestX (0.1s)\n"}, {Type: "error", EName: "ERROR", EValue: "exit status 1"}}}, false},
+		{"the exercise's test passing on the stub", cellRun{Index: 7, Status: "ok", Outputs: []output{{Type: "stream", Text: "--- PASS: TestX (0.1s)\n"}}}, true},
 	}
 	for _, tt := range tests {
-		if got := problems([]cellRun{tt.run}); (len(got) > 0) != tt.bad {
+		if got := problems([]cellRun{tt.run}, 7); (len(got) > 0) != tt.bad {
 			t.Errorf("%s: problems = %v, want bad=%v", tt.name, got, tt.bad)
 		}
 	}
