@@ -8,7 +8,7 @@
 #                     (Go tests, every notebook in Jupyter, the browser check)
 #   make test-short   the fast unit layer only (no Jupyter, no browser)
 #   make server       run the mock video server in the foreground
-#   make bench        print the server load and content-warnings benchmarks
+#   make bench        print the server load, content-warnings and classroom benchmarks
 #   make notebooks    re-run every notebook and save its outputs into notebooks/
 #   make clean        remove .venv/, .bin/, .jupyter/, .logs/ and artifacts/
 
@@ -54,10 +54,12 @@ server:
 
 # The server under 1000 connections (with the cost of 50 open dashboards and
 # the controls), then the content-warnings app (sync vs final) at the
-# workshop's latency; both print their figures (docs/benchmarks.md).
-bench:
+# workshop's latency, then a class on the one-machine hub for growing class
+# sizes (docs/classroom.md); each prints its figures (docs/benchmarks.md).
+bench: setup
 	go run ./server/cmd/loadbench
 	go run ./snippets/cmd/contentwarningsbench
+	go test -run '^$$' -bench BenchmarkClassroom -benchtime 1x -timeout 90m ./deploy/classroom
 
 notebooks: setup
 	go test ./notebooks -run TestNotebooks -timeout 90m -args -update
