@@ -22,10 +22,13 @@ export JUPYTER_CONFIG_DIR := $(ROOT)/.jupyter/config
 
 .PHONY: setup lab classroom test test-short server bench notebooks clean
 
+# setup installs everything but Chromium, which only make test needs (see
+# scripts/setup.sh); make lab installs only what JupyterLab needs before it
+# starts, and the rest (gopls) in the background once it is up.
 setup:
-	@scripts/setup.sh
+	@scripts/setup.sh all
 
-lab: setup
+lab:
 	@scripts/lab.sh
 
 classroom: setup
@@ -38,7 +41,8 @@ classroom: setup
 # would (package lines, failures in full), the time of each notebook and of
 # the browser check, and a closing line of counts. -count=1: go test cannot
 # see that Jupyter and Chromium are inputs, so cached results would skip them.
-test: setup .bin/testsummary
+test: .bin/testsummary
+	@scripts/setup.sh test
 	go mod tidy -diff
 	go vet ./...
 	set -o pipefail; go test -race -count=1 -timeout 45m -json ./... | .bin/testsummary
