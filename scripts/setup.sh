@@ -40,6 +40,9 @@ mkdir -p "$LOGS" .bin
 # output is redirected to.
 exec 3>&1
 step() { printf '==> %s\n' "$*" >&3; }
+# finished prints a step's closing line with the seconds the step took.
+STEP_START=$SECONDS
+finished() { step "$* ($((SECONDS - STEP_START)) s)"; }
 
 # version_ge A B succeeds when dotted version A >= B (missing parts count as 0).
 version_ge() {
@@ -85,6 +88,7 @@ run_steps() {
 		# set -m: each step in its own process group, so stop_running can end
 		# it with everything it started.
 		set -m
+		STEP_START=$SECONDS
 		"step_$name" </dev/null >"$LOGS/$name.log" 2>&1 &
 		pid=$!
 		set +m
@@ -173,7 +177,7 @@ step_venv() {
 	step "installing JupyterLab into .venv (pinned in requirements.txt; about a minute the first time)"
 	.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-input -r requirements.txt
 	record "$req_stamp" "$req"
-	step "JupyterLab in .venv: installed"
+	finished "JupyterLab in .venv: installed"
 }
 
 # .bin: a pinned Go tool from tools.mod. go_tool NAME STAMP PACKAGE...
@@ -190,7 +194,7 @@ go_tool() {
 	step "building $name into .bin (pinned in tools.mod)"
 	GOBIN="$ROOT/.bin" go install -modfile=tools.mod "$@"
 	record "$stamp" "$want"
-	step "$name in .bin: built"
+	finished "$name in .bin: built"
 }
 GONB_STAMP=.bin/.workshop-gonb
 step_go_tools() { go_tool "gonb and goimports" "$GONB_STAMP" github.com/janpfeifer/gonb golang.org/x/tools/cmd/goimports; }
@@ -213,14 +217,14 @@ step_go_modules() {
 	# works offline later. Whether go.mod is tidy is the check's business.
 	go mod tidy -diff >/dev/null || true
 	record "$stamp" "$want"
-	step "Go modules: downloaded"
+	finished "Go modules: downloaded"
 }
 
 # .bin/workshop-server, which make lab runs (Go's build cache makes a rebuild
 # of unchanged code take a moment).
 step_server() {
 	go build -o .bin/workshop-server ./server
-	step "video server: built"
+	finished "video server: built"
 }
 
 # .jupyter: the GoNB kernel. gonb writes absolute paths into kernel.json, so
@@ -249,7 +253,7 @@ with open(path, "w") as f:
     f.write("\n")
 PY
 	record "$stamp" "$want"
-	step "GoNB kernel in .jupyter: installed"
+	finished "GoNB kernel in .jupyter: installed"
 }
 
 # JupyterLab settings for a workshop room: no news pop-up, no update checks
@@ -270,7 +274,7 @@ step_chromium() {
 	step "installing Chromium with apt-get (for the browser check)"
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
-	step "Chromium: installed"
+	finished "Chromium: installed"
 }
 
 # The Go build cache, filled with the packages notebook cells import
@@ -278,11 +282,11 @@ step_chromium() {
 # seconds instead of a minute. The -race variant serves notebook 07.
 step_warm_cells() {
 	go build ./notebooks/cellimports
-	step "Go build cache: the packages notebook cells import are compiled"
+	finished "Go build cache: the packages notebook cells import are compiled"
 }
 step_warm_cells_race() {
 	go build -race ./notebooks/cellimports
-	step "Go build cache: the same with -race, for notebook 07"
+	finished "Go build cache: the same with -race, for notebook 07"
 }
 
 # --- the groups ------------------------------------------------------------------
