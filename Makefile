@@ -36,7 +36,8 @@ classroom: setup
 
 # go mod tidy -diff fails when go.mod or go.sum is not tidy (the packages the
 # notebook cells import are kept by notebooks/cellimports; the dev tools are in
-# tools.mod, which tidy leaves alone).
+# tools.mod, which tidy leaves alone). macOS is supported too, so the code is
+# vetted as it builds there (Linux-only code, such as /proc, is build-tagged).
 # go test -json feeds scripts/testsummary, which prints what plain go test
 # would (package lines, failures in full), the time of each notebook and of
 # the browser check, and a closing line of counts. -count=1: go test cannot
@@ -45,6 +46,7 @@ test: .bin/testsummary
 	@scripts/setup.sh test
 	go mod tidy -diff
 	go vet ./...
+	GOOS=darwin go vet ./...
 	set -o pipefail; go test -race -count=1 -timeout 45m -json ./... | .bin/testsummary
 
 test-short: .bin/testsummary
