@@ -138,7 +138,8 @@ check_python() {
 CHROMIUM_STEP=""
 check_chromium() {
 	[[ -x /usr/bin/chromium ]] && return
-	command -v chromium >/dev/null && return
+	local found
+	found="$(command -v chromium)" && [[ -f "$found" && -x "$found" ]] && return
 	local os_ids=""
 	[[ -r /etc/os-release ]] && os_ids="$(. /etc/os-release && echo "${ID:-} ${ID_LIKE:-}")"
 	local debian=""
@@ -274,6 +275,7 @@ step_chromium() {
 	step "installing Chromium with apt-get (for the browser check)"
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+	[[ -x /usr/bin/chromium ]] || die "apt-get installed the chromium package, but there is no /usr/bin/chromium"
 	finished "Chromium: installed"
 }
 
