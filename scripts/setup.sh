@@ -76,27 +76,26 @@ record() { echo "$2" >"$1"; }
 running=()
 stop_running() {
 	local pid
-	for pid in "${running[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+	# ${a[@]+"${a[@]}"}: an empty array under set -u in macOS's bash 3.2.
+	for pid in ${running[@]+"${running[@]}"}; do kill -TERM -- "-$pid" 2>/dev/null || true; done
 }
 trap stop_running EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 run_steps() {
-	local name pid failed=()
-	local -A pids=()
+	local name i=0 failed=()
 	for name in "$@"; do
 		# set -m: each step in its own process group, so stop_running can end
 		# it with everything it started.
 		set -m
 		STEP_START=$SECONDS
 		"step_$name" </dev/null >"$LOGS/$name.log" 2>&1 &
-		pid=$!
+		running+=("$!")
 		set +m
-		pids[$name]=$pid
-		running+=("$pid")
 	done
 	for name in "$@"; do
-		wait "${pids[$name]}" || failed+=("$name")
+		wait "${running[$i]}" || failed+=("$name")
+		i=$((i + 1))
 	done
 	running=()
 	((${#failed[@]} == 0)) && return 0
