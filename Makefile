@@ -8,7 +8,7 @@
 #                     (Go tests, every notebook in Jupyter, the browser check)
 #   make test-short   the fast unit layer only (no Jupyter, no browser)
 #   make server       run the mock video server in the foreground
-#   make bench        print the server load and content-warnings benchmarks
+#   make bench        print the server load, content-warnings and classroom benchmarks
 #   make notebooks    re-run every notebook and save its outputs into notebooks/
 #   make clean        remove .venv/, .bin/, .jupyter/, .logs/ and artifacts/
 
@@ -22,10 +22,13 @@ export JUPYTER_CONFIG_DIR := $(ROOT)/.jupyter/config
 
 .PHONY: setup lab classroom test test-short server bench notebooks clean
 
+# setup installs everything but Chromium, which only make test needs (see
+# scripts/setup.sh); make lab installs only what JupyterLab needs before it
+# starts, and the rest (gopls) in the background once it is up.
 setup:
-	@scripts/setup.sh
+	@scripts/setup.sh all
 
-lab: setup
+lab:
 	@scripts/lab.sh
 
 classroom: setup
@@ -33,14 +36,17 @@ classroom: setup
 
 # go mod tidy -diff fails when go.mod or go.sum is not tidy (the packages the
 # notebook cells import are kept by notebooks/cellimports; the dev tools are in
-# tools.mod, which tidy leaves alone).
+# tools.mod, which tidy leaves alone). macOS is supported too, so the code is
+# vetted as it builds there (Linux-only code, such as /proc, is build-tagged).
 # go test -json feeds scripts/testsummary, which prints what plain go test
 # would (package lines, failures in full), the time of each notebook and of
 # the browser check, and a closing line of counts. -count=1: go test cannot
 # see that Jupyter and Chromium are inputs, so cached results would skip them.
-test: setup .bin/testsummary
+test: .bin/testsummary
+	@scripts/setup.sh test
 	go mod tidy -diff
 	go vet ./...
+	GOOS=darwin go vet ./...
 	set -o pipefail; go test -race -count=1 -timeout 45m -json ./... | .bin/testsummary
 
 test-short: .bin/testsummary
@@ -54,10 +60,12 @@ server:
 
 # The server under 1000 connections (with the cost of 50 open dashboards and
 # the controls), then the content-warnings app (sync vs final) at the
-# workshop's latency; both print their figures (docs/benchmarks.md).
-bench:
+# workshop's latency, then a class on the one-machine hub for growing class
+# sizes (docs/classroom.md); each prints its figures (docs/benchmarks.md).
+bench: setup
 	go run ./server/cmd/loadbench
 	go run ./snippets/cmd/contentwarningsbench
+	go test -run '^$$' -bench BenchmarkClassroom -benchtime 1x -timeout 90m ./deploy/classroom
 
 notebooks: setup
 	go test ./notebooks -run TestNotebooks -timeout 90m -args -update

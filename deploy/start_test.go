@@ -1,9 +1,12 @@
 package deploy
 
 import (
+	"bufio"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -21,6 +24,7 @@ import (
 const (
 	jupyterStartTimeout = 90 * time.Second
 	serverStopTimeout   = 20 * time.Second
+	streamTimeout       = 10 * time.Second
 )
 
 // jupyterServer is a Jupyter server started with the image's start
@@ -128,6 +132,34 @@ func get(url, token string) (int, string, error) {
 	return resp.StatusCode, string(body), err
 }
 
+// firstEvent opens an event stream as a browser's EventSource does and
+// returns its first data line, within streamTimeout.
+func firstEvent(url, token string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "token "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if l := sc.Text(); strings.HasPrefix(l, "data:") {
+			return l, nil
+		}
+	}
+	return "", fmt.Errorf("no event within %v (%v)", streamTimeout, sc.Err())
+}
+
 // waitDown waits until nothing answers at url.
 func waitDown(t *testing.T, url string) {
 	t.Helper()
@@ -157,7 +189,7 @@ func TestStartMechanism(t *testing.T) {
 		t.Fatalf("the attendee's mock server does not answer at %s: %v %d %s", s.mockURL, err, code, body)
 	}
 	port := s.mockURL[strings.LastIndex(s.mockURL, ":")+1:]
-	for _, path := range []string{"/proxy/" + port + "/healthz", "/video-api/healthz", "/video-api/docs"} {
+	for _, path := range []string{"/proxy/" + port + "/healthz", "/video-api/healthz", "/video-api/docs", "/video-dashboard/dashboard"} {
 		code, body, err := s.get(path)
 		if err != nil || code != http.StatusOK {
 			t.Errorf("GET %s through the Jupyter server: %v %d %.200s", path, err, code, body)
@@ -165,6 +197,14 @@ func TestStartMechanism(t *testing.T) {
 	}
 	if _, body, _ := s.get("/video-api/docs"); !strings.Contains(strings.ToLower(body), "<html") {
 		t.Errorf("/video-api/docs is not the docs page: %.300s", body)
+	}
+
+	// The dashboard's live stream (Server-Sent Events) passes the proxy as it
+	// comes, not once the response ends (it never does).
+	if line, err := firstEvent(s.url+"/video-dashboard/stats/stream", s.token); err != nil {
+		t.Errorf("the stats stream through the Jupyter server: %v", err)
+	} else if !strings.HasPrefix(line, "data:") {
+		t.Errorf("the stats stream's first line is %q, want an event", line)
 	}
 
 	// The launcher tiles JupyterLab shows.

@@ -53,11 +53,18 @@ cat <<EOF
 EOF
 
 export WORKSHOP_ROOT="$ROOT" CLASSROOM_DIR="$dir" CLASSROOM_PORT="$port" CLASSROOM_PASSWORD="$password"
-# Ctrl+C is how a class ends: JupyterHub gets it too and stops every
-# attendee's server; then this script exits quietly.
-trap 'echo' INT
+# Ctrl+C is how a class ends: JupyterHub stops every attendee's server, then
+# this script exits quietly. The hub runs in the background so that this
+# script can pass it the signal that stops the class however it comes (Ctrl+C
+# in a terminal, or SIGTERM from a supervisor).
 cd "$dir"
+jupyterhub -f "$ROOT/deploy/classroom/jupyterhub_config.py" &
+hub=$!
+trap 'kill -INT "$hub" 2>/dev/null || true' INT
+trap 'kill -TERM "$hub" 2>/dev/null || true' TERM
 status=0
-jupyterhub -f "$ROOT/deploy/classroom/jupyterhub_config.py" || status=$?
+while kill -0 "$hub" 2>/dev/null; do
+	wait "$hub" && status=0 || status=$?
+done
 ((status == 0 || status == 130 || status == 143)) || exit "$status"
 step "classroom stopped"

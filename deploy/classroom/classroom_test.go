@@ -44,10 +44,23 @@ type session struct {
 	Err         error
 }
 
+// pace is how an attendee works: when they start, and how long they read
+// between two cells. The zero pace is everyone pressing Run All at once.
+type pace struct {
+	Start time.Duration // after the class starts
+	Read  time.Duration // between two cells
+}
+
 // attend is one attendee's session: log in, spawn, open the notebook, run
 // every cell, check the lesson on their own server, close the notebook.
-func attend(ctx context.Context, h *hub, name, upload string) (s session) {
+func attend(ctx context.Context, h *hub, name, upload string, p pace) (s session) {
 	s.Name = name
+	select {
+	case <-time.After(p.Start):
+	case <-ctx.Done():
+		s.Err = ctx.Err()
+		return s
+	}
 	a := newAttendee(h, name)
 	if err := a.login(ctx, h.Password); err != nil {
 		s.Err = err
@@ -82,7 +95,7 @@ func attend(ctx context.Context, h *hub, name, upload string) (s session) {
 			s.Err = fmt.Errorf("closing the notebook: %w", err)
 		}
 	}()
-	s.Cells, s.Err = k.runAll(ctx, cells)
+	s.Cells, s.Err = k.runAll(ctx, cells, p.Read)
 	for _, c := range s.Cells {
 		if c.FirstOutput > 0 {
 			s.FirstOutput = c.Started.Add(c.FirstOutput).Sub(start)
@@ -133,22 +146,26 @@ func (a *attendee) upload(ctx context.Context, local string) (string, error) {
 	return path, nil
 }
 
-// runClass starts the hub and has n attendees attend at the same time. It
-// returns the hub (still running) and every session.
-func runClass(t testing.TB, n int, upload string, env ...string) (*hub, []session) {
+// runClass has n attendees attend the class at hub h at the same time, the
+// i-th at the pace paceOf(i) (nil: all at once, no pause), and returns every
+// session.
+func runClass(t testing.TB, h *hub, n int, upload string, paceOf func(i int) pace) []session {
 	t.Helper()
-	h := startHub(t, env...)
 	sessions := make([]session, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
 			ctx, cancel := withTimeout(t, AttendeeTimeout)
 			defer cancel()
-			sessions[i] = attend(ctx, h, fmt.Sprintf("attendee%d", i+1), upload)
+			var p pace
+			if paceOf != nil {
+				p = paceOf(i)
+			}
+			sessions[i] = attend(ctx, h, fmt.Sprintf("attendee%d", i+1), upload, p)
 		})
 	}
 	wg.Wait()
-	return h, sessions
+	return sessions
 }
 
 // TestClassroom runs a class: attendees log in, spawn and run notebook 01 at
@@ -168,7 +185,8 @@ func TestClassroom(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	h, sessions := runClass(t, *flagAttendees, upload, "VIDEO_SERVER_LATENCY_SCALE="+LatencyScale)
+	h := startHub(t, "VIDEO_SERVER_LATENCY_SCALE="+LatencyScale)
+	sessions := runClass(t, h, *flagAttendees, upload, nil)
 	t.Logf("%d attendees ran %s in %.1fs (mock servers at latency scale %s)", len(sessions), notebookName(upload), time.Since(start).Seconds(), LatencyScale)
 
 	urls := map[string]string{}

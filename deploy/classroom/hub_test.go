@@ -127,7 +127,7 @@ func startHub(t testing.TB, env ...string) *hub {
 	h.cmd.Stdout, h.cmd.Stderr = logFile, logFile
 	// Its own process group, as a terminal gives it: stop sends the group
 	// the Ctrl+C a host would press.
-	h.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	h.cmd.SysProcAttr = hubProcAttr()
 	if err := h.cmd.Start(); err != nil {
 		t.Fatalf("starting scripts/classroom.sh: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
 )
@@ -72,15 +73,22 @@ func multiline(v json.RawMessage) (string, error) {
 	return strings.Join(parts, ""), nil
 }
 
-// runAll runs every non-empty code cell in order, as Run All does, and
-// returns what each gave. It stops at the first cell it could not run (a
-// broken connection, a timeout); a cell that ran and failed is reported by
-// problems, not here.
-func (k *kernel) runAll(ctx context.Context, cells []cell) ([]cellRun, error) {
+// runAll runs every non-empty code cell in order, as Run All does (or, with
+// a pause, as a person reading between cells does), and returns what each
+// gave. It stops at the first cell it could not run (a broken connection, a
+// timeout); a cell that ran and failed is reported by problems, not here.
+func (k *kernel) runAll(ctx context.Context, cells []cell, pause time.Duration) ([]cellRun, error) {
 	var runs []cellRun
 	for i, c := range cells {
 		if c.Type != "code" || strings.TrimSpace(c.Source) == "" {
 			continue
+		}
+		if len(runs) > 0 && pause > 0 {
+			select {
+			case <-time.After(pause):
+			case <-ctx.Done():
+				return runs, ctx.Err()
+			}
 		}
 		r, err := k.execute(ctx, c.Source)
 		r.Index, r.FirstLine = i, c.firstLine()

@@ -13,7 +13,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -86,6 +88,15 @@ func run(in io.Reader, out io.Writer) (summary, error) {
 			}
 		case e.Test == "" && e.Action == "fail":
 			s.failedPackages++
+			// A test binary that died (a -timeout panic, a crash, a kill)
+			// leaves its running tests unfinished: their output holds why.
+			for _, k := range slices.Sorted(maps.Keys(pending)) {
+				if strings.HasPrefix(k, e.Package+" ") {
+					fmt.Fprint(out, pending[k].String())
+					delete(pending, k)
+					s.failed++
+				}
+			}
 		case e.Test == "":
 		case e.Action == "output":
 			if pending[key] == nil {

@@ -40,6 +40,19 @@ func TestRun(t *testing.T) {
 			wantLine: "notebooks executed: 0 (0 passed) | browser check: not run\ntests: 0 passed, 1 failed, 0 skipped",
 		},
 		{
+			name: "a test binary that died prints the output of its unfinished test",
+			events: []string{
+				`{"Action":"output","Package":"p","Test":"TestQuick","Output":"=== RUN   TestQuick\n"}`,
+				`{"Action":"pass","Package":"p","Test":"TestQuick"}`,
+				`{"Action":"output","Package":"p","Test":"TestHang","Output":"=== RUN   TestHang\n"}`,
+				`{"Action":"output","Package":"p","Test":"TestHang","Output":"panic: test timed out after 2s\n"}`,
+				`{"Action":"output","Package":"p","Output":"FAIL\tp\t2.0s\n"}`,
+				`{"Action":"fail","Package":"p"}`,
+			},
+			wantOut:  "FAIL\tp\t2.0s\n=== RUN   TestHang\npanic: test timed out after 2s\n",
+			wantLine: "notebooks executed: 0 (0 passed) | browser check: not run\ntests: 1 passed, 1 failed, 0 skipped",
+		},
+		{
 			name: "notebooks and browser check are counted",
 			events: []string{
 				`{"Action":"pass","Package":"n","Test":"TestNotebooks/00_start_here","Elapsed":23.25}`,

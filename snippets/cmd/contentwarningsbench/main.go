@@ -221,16 +221,6 @@ func measurePass() passTime {
 	return passTime{cpu / calibrationPasses, wall / calibrationPasses}
 }
 
-// threadCPU returns the calling thread's CPU time (user + system), or 0.
-func threadCPU() time.Duration {
-	const rusageThread = 1 // RUSAGE_THREAD on Linux
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // occupancy is the share of the time from the first span of lane to the
 // last one during which all slots of that lane were in use (1 = the
 // pipeline never left a model slot idle, whatever CPU the machine gave it).

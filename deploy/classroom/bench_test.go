@@ -1,0 +1,242 @@
+package classroom
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// What BenchmarkClassroom measures.
+const (
+	// CellTarget is the per-cell p95 a class size must stay under to count
+	// as held by this machine.
+	CellTarget = 2 * time.Second
+	// BenchLatencyScale turns the mock servers' sleeping off, so that a
+	// cell's time is what the machine adds (GoNB's compile and the cell's
+	// own work), not the waits the lesson is made of, which every attendee
+	// has on their own server whatever the class size.
+	BenchLatencyScale = "0.02"
+	// memorySample is how often the attendees' memory is read.
+	memorySample = 250 * time.Millisecond
+	// ReadPause and StartSpread make the class pace: attendees start within
+	// half a minute of each other and read for a few seconds between cells.
+	ReadPause   = 5 * time.Second
+	StartSpread = 30 * time.Second
+)
+
+// workload is how the attendees of a benchmark class work.
+type workload struct {
+	Name   string
+	PaceOf func(i, n int) pace
+}
+
+// workloads: the worst case, everyone pressing Run All at the same moment,
+// and a class working through the notebook cell by cell.
+var workloads = []workload{
+	{"Run All, everyone at once", func(i, n int) pace { return pace{} }},
+	{fmt.Sprintf("class pace (starts spread over %v, %v reading between cells)", StartSpread, ReadPause), func(i, n int) pace {
+		return pace{Start: StartSpread * time.Duration(i) / time.Duration(n), Read: ReadPause}
+	}},
+}
+
+var flagSizes = flag.String("sizes", "1,2,3,4,6,8", "class sizes BenchmarkClassroom tries, in increasing order; it stops after the first whose per-cell p95 is over the target")
+
+// classFigures are the measurements of one class size.
+type classFigures struct {
+	Attendees        int
+	SpawnP50, Spawn  time.Duration // spawn asked -> ready: median, max
+	FirstOutput      time.Duration // spawn asked -> the notebook's first output, max over attendees
+	CellP50, CellP95 time.Duration // per cell, over every cell of every attendee
+	// Memory of one attendee (their Jupyter server, kernel with its builds
+	// and gopls, mock server), in bytes: the median of every sample of
+	// every attendee, and the largest sample.
+	MemoryP50, MemoryMax int64
+	Wall                 time.Duration // the whole class, login to last cell
+}
+
+// BenchmarkClassroom measures what a class costs on this machine: the hub
+// and N attendees who log in at the same moment, have their servers spawned
+// and run notebook 01 top to bottom (as Run All does), for growing N. It
+// prints spawn time, time to the first output, per-cell latency, memory per
+// attendee, and the largest N whose per-cell p95 stays under CellTarget.
+//
+//	go test -run '^$' -bench BenchmarkClassroom -benchtime 1x ./deploy/classroom
+func BenchmarkClassroom(b *testing.B) {
+	var sizes []int
+	for _, f := range strings.Split(*flagSizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			b.Fatalf("-sizes: %q is not a class size", f)
+		}
+		sizes = append(sizes, n)
+	}
+	for range b.N {
+		for _, w := range workloads {
+			var rows []classFigures
+			for _, n := range sizes {
+				f := measureClass(b, n, w)
+				rows = append(rows, f)
+				b.Logf("%s, %d attendees: cell p95 %.2fs", w.Name, n, f.CellP95.Seconds())
+				if f.CellP95 >= CellTarget {
+					break
+				}
+			}
+			fmt.Print(report(w.Name, rows, loadAverage()))
+		}
+	}
+}
+
+// measureClass runs one class of n attendees and returns its figures.
+func measureClass(b *testing.B, n int, w workload) classFigures {
+	b.Helper()
+	h := startHub(b, "VIDEO_SERVER_LATENCY_SCALE="+BenchLatencyScale)
+	homes := filepath.Join(h.Dir, "homes")
+	var samples []int64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() { // the attendees' memory, while they work
+		defer close(sampled)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(memorySample):
+			}
+			for _, bytes := range memoryByHome(homes) {
+				samples = append(samples, bytes)
+			}
+		}
+	}()
+	start := time.Now()
+	sessions := runClass(b, h, n, "", func(i int) pace { return w.PaceOf(i, n) })
+	wall := time.Since(start)
+	close(stop)
+	<-sampled
+	h.stop(b)
+
+	f := classFigures{Attendees: n, Wall: wall}
+	var spawns, cells []time.Duration
+	for _, s := range sessions {
+		if s.Err != nil {
+			b.Fatalf("%d attendees: %s: %v", n, s.Name, s.Err)
+		}
+		for _, p := range s.Problems {
+			b.Errorf("%d attendees: %s: %s", n, s.Name, p)
+		}
+		spawns = append(spawns, s.Spawn)
+		f.FirstOutput = max(f.FirstOutput, s.FirstOutput)
+		for _, c := range s.Cells {
+			cells = append(cells, c.Elapsed)
+		}
+	}
+	f.SpawnP50, f.Spawn = percentile(spawns, 50), percentile(spawns, 100)
+	f.CellP50, f.CellP95 = percentile(cells, 50), percentile(cells, 95)
+	if len(samples) > 0 {
+		slices.Sort(samples)
+		f.MemoryP50, f.MemoryMax = samples[len(samples)/2], samples[len(samples)-1]
+	}
+	return f
+}
+
+// percentile returns the p-th percentile (nearest rank) of ds.
+func percentile(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := (p*len(s)+99)/100 - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
+
+// memoryByHome sums the proportional set size (PSS: each shared page
+// counted once over the processes sharing it) of the processes of each
+// attendee, found by their HOME under homes.
+func memoryByHome(homes string) map[string]int64 {
+	sums := map[string]int64{}
+	prefix := []byte("\x00HOME=" + homes + string(filepath.Separator))
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil {
+			continue
+		}
+		env = append([]byte{0}, env...)
+		i := bytes.Index(env, prefix)
+		if i < 0 {
+			continue
+		}
+		rest := env[i+len(prefix):]
+		name := string(rest[:bytes.IndexByte(rest, 0)])
+		if pss := pssBytes(e.Name()); pss > 0 {
+			sums[name] += pss
+		}
+	}
+	return sums
+}
+
+// pssBytes reads a process's proportional set size.
+func pssBytes(pid string) int64 {
+	raw, err := os.ReadFile(filepath.Join("/proc", pid, "smaps_rollup"))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "Pss:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// loadAverage returns the 1-minute load average, to print beside figures.
+func loadAverage() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(raw))[0]
+}
+
+// report prints the figures as a table and the capacity verdict.
+func report(workload string, rows []classFigures, load string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nclassroom, %s (%d cores; mock servers at latency scale %s; load average %s after the run)\n", workload, numCPU(), BenchLatencyScale, load)
+	fmt.Fprintf(&b, "%-9s %-14s %-12s %-18s %-24s %s\n", "attendees", "spawn p50/max", "first output", "per cell p50/p95", "memory/attendee p50/max", "class wall")
+	held := 0
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-9d %-14s %-12s %-18s %-24s %.0fs\n", r.Attendees,
+			fmt.Sprintf("%.1f/%.1fs", r.SpawnP50.Seconds(), r.Spawn.Seconds()),
+			fmt.Sprintf("%.1fs", r.FirstOutput.Seconds()),
+			fmt.Sprintf("%.2f/%.2fs", r.CellP50.Seconds(), r.CellP95.Seconds()),
+			fmt.Sprintf("%.0f/%.0f MiB", float64(r.MemoryP50)/(1<<20), float64(r.MemoryMax)/(1<<20)),
+			r.Wall.Seconds())
+		if r.CellP95 < CellTarget {
+			held = max(held, r.Attendees)
+		}
+	}
+	switch {
+	case held == 0:
+		fmt.Fprintf(&b, "capacity: not even 1 attendee with per-cell p95 under %v\n", CellTarget)
+	case rows[len(rows)-1].CellP95 < CellTarget:
+		fmt.Fprintf(&b, "capacity: at least %d attendees with per-cell p95 under %v (every size tried held; try larger -sizes)\n", held, CellTarget)
+	default:
+		fmt.Fprintf(&b, "capacity: %d attendees with per-cell p95 under %v\n", held, CellTarget)
+	}
+	return b.String()
+}
+
+// numCPU is the number of CPUs the figures were measured on.
+func numCPU() int { return runtime.NumCPU() }
