@@ -30,12 +30,13 @@ const DefaultVideos = 100
 const MaxVideos = 10000
 
 // DefaultModelWork is the content-warnings model's default cost in SHA-512
-// passes over 100 MB per video: half a pass, about a tenth of a second on one
-// core of a laptop. It is chosen so that the talk's story shows on a 2-core
-// machine: the sync version is dominated by waiting for the server, as the
-// talk's was, and the final version is not simply bounded by two cores'
-// worth of hashing.
-const DefaultModelWork = 0.5
+// passes over 100 MB per video: 0.4 of a pass, under a tenth of a second on
+// one core of a small machine. It is chosen so that the talk's story shows on
+// a 2-core machine: the sync version is dominated by waiting for the server,
+// and the final version is bounded by the server's capacity as much as by two
+// cores' worth of hashing, so it comes out several times faster (about 7x
+// measured on a shared 2-vCPU machine; docs/story.md).
+const DefaultModelWork = 0.4
 
 // TalkModelWork is the talk's full model: 10 passes over 100 MB per video
 // (`hashlib.sha512(b"a" * 10**8)` ten times), about a second on the
