@@ -1,7 +1,7 @@
 package cellimports
 
 import (
-	"encoding/json"
+	"fmt"
 	"go/parser"
 	"go/token"
 	"os"
@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/go-async-workshop/workshop/notebooks/ipynb"
 )
 
 // TestListMatchesTheCells checks that this package imports exactly the
@@ -62,7 +64,7 @@ func TestNotebookImports(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			nb := `{"cells": [{"cell_type": "markdown", "source": "import \"os\""}, {"cell_type": "code", "source": ` +
+			nb := `{"nbformat": 4, "cells": [{"cell_type": "markdown", "source": "import \"os\""}, {"cell_type": "code", "source": ` +
 				strconv.Quote(tt.source) + `}]}`
 			path := filepath.Join(t.TempDir(), "n.ipynb")
 			if err := os.WriteFile(path, []byte(nb), 0o644); err != nil {
@@ -80,61 +82,21 @@ func TestNotebookImports(t *testing.T) {
 }
 
 // notebookImports returns the import paths of the code cells of the notebook
-// at path. GoNB's special lines (%... and !...) are left out before parsing.
+// at path.
 func notebookImports(path string) ([]string, error) {
-	b, err := os.ReadFile(path)
+	nb, err := ipynb.Read(path)
 	if err != nil {
 		return nil, err
 	}
-	var nb struct {
-		Cells []struct {
-			CellType string          `json:"cell_type"`
-			Source   json.RawMessage `json:"source"` // a string or a list of lines
-		} `json:"cells"`
-	}
-	if err := json.Unmarshal(b, &nb); err != nil {
-		return nil, &os.PathError{Op: "parse notebook", Path: path, Err: err}
-	}
 	var imports []string
-	for i, c := range nb.Cells {
-		if c.CellType != "code" {
-			continue
-		}
-		src, err := cellSource(c.Source)
+	for _, c := range nb.Cells {
+		imps, err := c.Imports()
 		if err != nil {
-			return nil, &os.PathError{Op: "read cell " + strconv.Itoa(i), Path: path, Err: err}
+			return nil, fmt.Errorf("%s: %w", nb.Where(c), err)
 		}
-		var lines []string
-		for line := range strings.Lines(src) {
-			if strings.HasPrefix(line, "%") || strings.HasPrefix(line, "!") {
-				line = "\n" // keeps the line numbers of errors
-			}
-			lines = append(lines, line)
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), "cell.go", "package cell\n"+strings.Join(lines, ""), parser.ImportsOnly)
-		if err != nil {
-			return nil, &os.PathError{Op: "parse the imports of cell " + strconv.Itoa(i), Path: path, Err: err}
-		}
-		for _, imp := range f.Imports {
-			p, _ := strconv.Unquote(imp.Path.Value)
-			imports = append(imports, p)
-		}
+		imports = append(imports, imps...)
 	}
 	return imports, nil
-}
-
-// cellSource joins a cell's source, which nbformat stores as a string or as
-// a list of lines.
-func cellSource(raw json.RawMessage) (string, error) {
-	var s string
-	if err := json.Unmarshal(raw, &s); err == nil {
-		return s, nil
-	}
-	var lines []string
-	if err := json.Unmarshal(raw, &lines); err != nil {
-		return "", err
-	}
-	return strings.Join(lines, ""), nil
 }
 
 // fileImports returns the import paths of a Go file.

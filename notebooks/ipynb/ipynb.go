@@ -14,9 +14,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -223,4 +226,29 @@ func (nb *Notebook) DisplayData(mime string) []string {
 		}
 	}
 	return all
+}
+
+// Imports returns the import paths a code cell declares. GoNB's special
+// lines (starting with % or !) are left out before the cell is parsed as Go.
+func (c Cell) Imports() ([]string, error) {
+	if c.Type != "code" {
+		return nil, nil
+	}
+	var lines []string
+	for line := range strings.Lines(c.Source) {
+		if strings.HasPrefix(line, "%") || strings.HasPrefix(line, "!") {
+			line = "\n" // keeps the line numbers of errors
+		}
+		lines = append(lines, line)
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), "cell.go", "package cell\n"+strings.Join(lines, ""), parser.ImportsOnly)
+	if err != nil {
+		return nil, err
+	}
+	var imports []string
+	for _, imp := range f.Imports {
+		p, _ := strconv.Unquote(imp.Path.Value)
+		imports = append(imports, p)
+	}
+	return imports, nil
 }
