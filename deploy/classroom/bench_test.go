@@ -97,16 +97,19 @@ func BenchmarkClassroom(b *testing.B) {
 			if !strings.HasPrefix(w.Name, *flagWorkload) {
 				continue
 			}
+			// Each line as soon as it is measured: a long run shows progress,
+			// and an interrupted one keeps what it measured.
+			fmt.Print(reportHeader(w.Name))
 			var rows []classFigures
 			for _, n := range sizes {
 				f := measureQuietly(b, n, w)
 				rows = append(rows, f)
-				b.Logf("%s, %d attendees: cell p95 %.2fs", w.Name, n, f.CellP95.Seconds())
+				fmt.Print(reportRow(f))
 				if f.CellP95 >= CellTarget {
 					break
 				}
 			}
-			fmt.Print(report(w.Name, rows, loadAverage()))
+			fmt.Print(reportVerdict(rows, loadAverage()))
 		}
 	}
 }
@@ -292,23 +295,44 @@ func loadAverage() string {
 
 // report prints the figures as a table and the capacity verdict.
 func report(workload string, rows []classFigures, load string) string {
+	s := reportHeader(workload)
+	for _, r := range rows {
+		s += reportRow(r)
+	}
+	return s + reportVerdict(rows, load)
+}
+
+// reportHeader starts a workload's table.
+func reportHeader(workload string) string {
+	return fmt.Sprintf("\nclassroom, %s (%d cores; mock servers at latency scale %s)\n%-9s %-14s %-12s %-18s %-24s %-13s %-10s %s\n",
+		workload, numCPU(), BenchLatencyScale,
+		"attendees", "spawn p50/max", "first output", "per cell p50/p95", "memory/attendee p50/max", "CPU/attendee", "class wall", "CPU of other programs")
+}
+
+// reportRow is one class size's line.
+func reportRow(r classFigures) string {
+	return fmt.Sprintf("%-9d %-14s %-12s %-18s %-24s %-13s %-10s %.0f%%\n", r.Attendees,
+		fmt.Sprintf("%.1f/%.1fs", r.SpawnP50.Seconds(), r.Spawn.Seconds()),
+		fmt.Sprintf("%.1fs", r.FirstOutput.Seconds()),
+		fmt.Sprintf("%.2f/%.2fs", r.CellP50.Seconds(), r.CellP95.Seconds()),
+		fmt.Sprintf("%.0f/%.0f MiB", float64(r.MemoryP50)/(1<<20), float64(r.MemoryMax)/(1<<20)),
+		fmt.Sprintf("%.1fs", r.CPU.Seconds()),
+		fmt.Sprintf("%.0fs", r.Wall.Seconds()), 100*r.Others)
+}
+
+// reportVerdict says how many attendees held, and whether other programs
+// disturbed the measurement.
+func reportVerdict(rows []classFigures, load string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nclassroom, %s (%d cores; mock servers at latency scale %s; load average %s after the run)\n", workload, numCPU(), BenchLatencyScale, load)
-	fmt.Fprintf(&b, "%-9s %-14s %-12s %-18s %-24s %-13s %-10s %s\n", "attendees", "spawn p50/max", "first output", "per cell p50/p95", "memory/attendee p50/max", "CPU/attendee", "class wall", "CPU of other programs")
 	held := 0
 	for _, r := range rows {
-		fmt.Fprintf(&b, "%-9d %-14s %-12s %-18s %-24s %-13s %-10s %.0f%%\n", r.Attendees,
-			fmt.Sprintf("%.1f/%.1fs", r.SpawnP50.Seconds(), r.Spawn.Seconds()),
-			fmt.Sprintf("%.1fs", r.FirstOutput.Seconds()),
-			fmt.Sprintf("%.2f/%.2fs", r.CellP50.Seconds(), r.CellP95.Seconds()),
-			fmt.Sprintf("%.0f/%.0f MiB", float64(r.MemoryP50)/(1<<20), float64(r.MemoryMax)/(1<<20)),
-			fmt.Sprintf("%.1fs", r.CPU.Seconds()),
-			fmt.Sprintf("%.0fs", r.Wall.Seconds()), 100*r.Others)
 		if r.CellP95 < CellTarget {
 			held = max(held, r.Attendees)
 		}
 	}
 	switch {
+	case len(rows) == 0:
+		return "no class measured\n"
 	case held == 0:
 		fmt.Fprintf(&b, "capacity: not even 1 attendee with per-cell p95 under %v", CellTarget)
 	case rows[len(rows)-1].CellP95 < CellTarget:
@@ -327,7 +351,7 @@ func report(workload string, rows []classFigures, load string) string {
 	if len(busy) > 0 {
 		fmt.Fprintf(&b, "; but other programs took more than %.0f%% of the CPU during %s: run again on a quiet machine", 100*Busy, strings.Join(busy, ", "))
 	}
-	b.WriteString("\n")
+	fmt.Fprintf(&b, " (load average %s at the end)\n", load)
 	return b.String()
 }
 
