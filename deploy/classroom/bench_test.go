@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -26,6 +27,9 @@ const (
 	BenchLatencyScale = "0.02"
 	// memorySample is how often the attendees' memory is read.
 	memorySample = 250 * time.Millisecond
+	// Busy is the share of the CPU taken by other programs above which a
+	// row's figures are not the classroom's alone.
+	Busy = 0.25
 	// ReadPause and StartSpread make the class pace: attendees start within
 	// half a minute of each other and read for a few seconds between cells.
 	ReadPause   = 5 * time.Second
@@ -47,6 +51,8 @@ var workloads = []workload{
 	}},
 }
 
+var flagWorkload = flag.String("workload", "", "run only the workload whose name starts with this (\"Run All\" or \"class pace\"); all by default")
+
 var flagSizes = flag.String("sizes", "1,2,3,4,6,8", "class sizes BenchmarkClassroom tries, in increasing order; it stops after the first whose per-cell p95 is over the target")
 
 // classFigures are the measurements of one class size.
@@ -60,6 +66,14 @@ type classFigures struct {
 	// every attendee, and the largest sample.
 	MemoryP50, MemoryMax int64
 	Wall                 time.Duration // the whole class, login to last cell
+	// CPU is the CPU time the classroom used per attendee (their servers,
+	// kernels, builds and mock servers, with the hub's share and this
+	// benchmark's client).
+	CPU time.Duration
+	// Others is the share of the machine's CPU that programs outside the
+	// classroom (and this benchmark) used meanwhile: the control that says
+	// whether the figures are the classroom's alone.
+	Others float64
 }
 
 // BenchmarkClassroom measures what a class costs on this machine: the hub
@@ -80,23 +94,55 @@ func BenchmarkClassroom(b *testing.B) {
 	}
 	for range b.N {
 		for _, w := range workloads {
+			if !strings.HasPrefix(w.Name, *flagWorkload) {
+				continue
+			}
+			// Each line as soon as it is measured: a long run shows progress,
+			// and an interrupted one keeps what it measured.
+			fmt.Print(reportHeader(w.Name))
 			var rows []classFigures
 			for _, n := range sizes {
-				f := measureClass(b, n, w)
+				f := measureQuietly(b, n, w)
 				rows = append(rows, f)
-				b.Logf("%s, %d attendees: cell p95 %.2fs", w.Name, n, f.CellP95.Seconds())
+				fmt.Print(reportRow(f))
 				if f.CellP95 >= CellTarget {
 					break
 				}
 			}
-			fmt.Print(report(w.Name, rows, loadAverage()))
+			fmt.Print(reportVerdict(rows, loadAverage()))
 		}
 	}
+}
+
+// Retries while other programs take the CPU.
+const (
+	busyRetries = 2
+	busyPause   = 30 * time.Second
+)
+
+// measureQuietly measures a class of n, again (after a pause) while other
+// programs took more than Busy of the CPU, at most busyRetries more times,
+// and returns the run they disturbed least.
+func measureQuietly(b *testing.B, n int, w workload) classFigures {
+	best := measureClass(b, n, w)
+	for range busyRetries {
+		if best.Others <= Busy {
+			break
+		}
+		b.Logf("%s, %d attendees: other programs took %.0f%% of the CPU; measuring again in %v", w.Name, n, 100*best.Others, busyPause)
+		time.Sleep(busyPause)
+		if f := measureClass(b, n, w); f.Others < best.Others {
+			best = f
+		}
+	}
+	return best
 }
 
 // measureClass runs one class of n attendees and returns its figures.
 func measureClass(b *testing.B, n int, w workload) classFigures {
 	b.Helper()
+	busy0, total0 := cpuJiffies()
+	ours0 := ourCPU()
 	h := startHub(b, "VIDEO_SERVER_LATENCY_SCALE="+BenchLatencyScale)
 	homes := filepath.Join(h.Dir, "homes")
 	var samples []int64
@@ -121,8 +167,14 @@ func measureClass(b *testing.B, n int, w workload) classFigures {
 	close(stop)
 	<-sampled
 	h.stop(b)
+	busy1, total1 := cpuJiffies()
+	ours := ourCPU() - ours0
 
-	f := classFigures{Attendees: n, Wall: wall}
+	f := classFigures{Attendees: n, Wall: wall, CPU: ours / time.Duration(n)}
+	if total1 > total0 {
+		others := time.Duration(float64(busy1-busy0)/clockTicks*float64(time.Second)) - ours
+		f.Others = max(0, others.Seconds()/(float64(total1-total0)/clockTicks))
+	}
 	var spawns, cells []time.Duration
 	for _, s := range sessions {
 		if s.Err != nil {
@@ -201,6 +253,37 @@ func pssBytes(pid string) int64 {
 	return 0
 }
 
+// clockTicks is Linux's USER_HZ, the unit of /proc/stat.
+const clockTicks = 100
+
+// cpuJiffies returns the machine's busy and total CPU time so far, in
+// clock ticks summed over all CPUs.
+func cpuJiffies() (busy, total int64) {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	f := strings.Fields(strings.SplitN(string(raw), "\n", 2)[0]) // cpu user nice system idle iowait irq softirq steal
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		total += n
+		if i != 3 && i != 4 { // idle, iowait
+			busy += n
+		}
+	}
+	return busy, total
+}
+
+// ourCPU is the CPU time of this process and of every process it started
+// and that has ended (the classroom's, once stopped).
+func ourCPU() time.Duration {
+	var self, children syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	d := func(t syscall.Timeval) time.Duration { return time.Duration(t.Nano()) }
+	return d(self.Utime) + d(self.Stime) + d(children.Utime) + d(children.Stime)
+}
+
 // loadAverage returns the 1-minute load average, to print beside figures.
 func loadAverage() string {
 	raw, err := os.ReadFile("/proc/loadavg")
@@ -212,29 +295,63 @@ func loadAverage() string {
 
 // report prints the figures as a table and the capacity verdict.
 func report(workload string, rows []classFigures, load string) string {
+	s := reportHeader(workload)
+	for _, r := range rows {
+		s += reportRow(r)
+	}
+	return s + reportVerdict(rows, load)
+}
+
+// reportHeader starts a workload's table.
+func reportHeader(workload string) string {
+	return fmt.Sprintf("\nclassroom, %s (%d cores; mock servers at latency scale %s)\n%-9s %-14s %-12s %-18s %-24s %-13s %-10s %s\n",
+		workload, numCPU(), BenchLatencyScale,
+		"attendees", "spawn p50/max", "first output", "per cell p50/p95", "memory/attendee p50/max", "CPU/attendee", "class wall", "CPU of other programs")
+}
+
+// reportRow is one class size's line.
+func reportRow(r classFigures) string {
+	return fmt.Sprintf("%-9d %-14s %-12s %-18s %-24s %-13s %-10s %.0f%%\n", r.Attendees,
+		fmt.Sprintf("%.1f/%.1fs", r.SpawnP50.Seconds(), r.Spawn.Seconds()),
+		fmt.Sprintf("%.1fs", r.FirstOutput.Seconds()),
+		fmt.Sprintf("%.2f/%.2fs", r.CellP50.Seconds(), r.CellP95.Seconds()),
+		fmt.Sprintf("%.0f/%.0f MiB", float64(r.MemoryP50)/(1<<20), float64(r.MemoryMax)/(1<<20)),
+		fmt.Sprintf("%.1fs", r.CPU.Seconds()),
+		fmt.Sprintf("%.0fs", r.Wall.Seconds()), 100*r.Others)
+}
+
+// reportVerdict says how many attendees held, and whether other programs
+// disturbed the measurement.
+func reportVerdict(rows []classFigures, load string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nclassroom, %s (%d cores; mock servers at latency scale %s; load average %s after the run)\n", workload, numCPU(), BenchLatencyScale, load)
-	fmt.Fprintf(&b, "%-9s %-14s %-12s %-18s %-24s %s\n", "attendees", "spawn p50/max", "first output", "per cell p50/p95", "memory/attendee p50/max", "class wall")
 	held := 0
 	for _, r := range rows {
-		fmt.Fprintf(&b, "%-9d %-14s %-12s %-18s %-24s %.0fs\n", r.Attendees,
-			fmt.Sprintf("%.1f/%.1fs", r.SpawnP50.Seconds(), r.Spawn.Seconds()),
-			fmt.Sprintf("%.1fs", r.FirstOutput.Seconds()),
-			fmt.Sprintf("%.2f/%.2fs", r.CellP50.Seconds(), r.CellP95.Seconds()),
-			fmt.Sprintf("%.0f/%.0f MiB", float64(r.MemoryP50)/(1<<20), float64(r.MemoryMax)/(1<<20)),
-			r.Wall.Seconds())
 		if r.CellP95 < CellTarget {
 			held = max(held, r.Attendees)
 		}
 	}
 	switch {
+	case len(rows) == 0:
+		return "no class measured\n"
 	case held == 0:
-		fmt.Fprintf(&b, "capacity: not even 1 attendee with per-cell p95 under %v\n", CellTarget)
+		fmt.Fprintf(&b, "capacity: not even 1 attendee with per-cell p95 under %v", CellTarget)
 	case rows[len(rows)-1].CellP95 < CellTarget:
-		fmt.Fprintf(&b, "capacity: at least %d attendees with per-cell p95 under %v (every size tried held; try larger -sizes)\n", held, CellTarget)
+		fmt.Fprintf(&b, "capacity: at least %d attendees with per-cell p95 under %v (every size tried held; try larger -sizes)", held, CellTarget)
 	default:
-		fmt.Fprintf(&b, "capacity: %d attendees with per-cell p95 under %v\n", held, CellTarget)
+		fmt.Fprintf(&b, "capacity: %d attendees with per-cell p95 under %v", held, CellTarget)
 	}
+	// The control: a row whose CPU other programs took a good share of
+	// says more about them than about the classroom.
+	var busy []string
+	for _, r := range rows {
+		if r.Others > Busy {
+			busy = append(busy, fmt.Sprintf("%d attendees (%.0f%%)", r.Attendees, 100*r.Others))
+		}
+	}
+	if len(busy) > 0 {
+		fmt.Fprintf(&b, "; but other programs took more than %.0f%% of the CPU during %s: run again on a quiet machine", 100*Busy, strings.Join(busy, ", "))
+	}
+	fmt.Fprintf(&b, " (load average %s at the end)\n", load)
 	return b.String()
 }
 

@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -314,4 +315,51 @@ func parseBytes(s string) (float64, error) {
 		return 0, fmt.Errorf("memory size %q: want a number with an optional K, M, G, T, Ki, Mi, Gi or Ti suffix", s)
 	}
 	return f * scale, nil
+}
+
+// TestChartVersionAgrees: the chart release that `make setup` pulls is the
+// one the install command names, wherever it is written.
+func TestChartVersionAgrees(t *testing.T) {
+	root := filepath.Join("..", "..")
+	script, err := os.ReadFile(filepath.Join(root, "scripts", "setup-classroom.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^Z2JH_CHART_VERSION=(\S+)$`).FindSubmatch(script)
+	if m == nil {
+		t.Fatal("scripts/setup-classroom.sh does not set Z2JH_CHART_VERSION")
+	}
+	want := "--version " + string(m[1])
+	for _, f := range []string{"README.md", "docs/classroom.md", "deploy/jupyterhub/config.yaml"} {
+		raw, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cmd := range installCommands(string(raw)) {
+			if !strings.Contains(cmd, want) {
+				t.Errorf("%s: the install command does not pin %s:\n%s", f, want, cmd)
+			}
+		}
+		if len(installCommands(string(raw))) == 0 {
+			t.Errorf("%s has no helm upgrade --install command", f)
+		}
+	}
+}
+
+// installCommands returns each `helm upgrade --install RELEASE ...` command
+// in text with its continuation lines (ending in a backslash).
+func installCommands(text string) []string {
+	var cmds []string
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if !regexp.MustCompile(`helm upgrade --install \w`).MatchString(l) {
+			continue
+		}
+		cmd := l
+		for j := i; strings.HasSuffix(strings.TrimSpace(lines[j]), "\\") && j+1 < len(lines); j++ {
+			cmd += "\n" + lines[j+1]
+		}
+		cmds = append(cmds, cmd)
+	}
+	return cmds
 }

@@ -1,0 +1,59 @@
+package classroom
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// These run in -short too: they check the benchmark's arithmetic and verdict.
+
+func TestPercentile(t *testing.T) {
+	ds := []time.Duration{5, 1, 4, 2, 3, 10, 9, 8, 7, 6}
+	tests := []struct {
+		p    int
+		want time.Duration
+	}{{50, 5}, {95, 10}, {100, 10}, {10, 1}, {0, 1}}
+	for _, tt := range tests {
+		if got := percentile(ds, tt.p); got != tt.want {
+			t.Errorf("percentile(%d) = %v, want %v", tt.p, got, tt.want)
+		}
+	}
+	if got := percentile(nil, 50); got != 0 {
+		t.Errorf("percentile(nil) = %v, want 0", got)
+	}
+}
+
+func TestReport(t *testing.T) {
+	row := func(n int, p95 time.Duration, others float64) classFigures {
+		return classFigures{Attendees: n, CellP95: p95, Others: others}
+	}
+	tests := []struct {
+		name string
+		rows []classFigures
+		want []string
+		not  []string
+	}{
+		{"held then not", []classFigures{row(1, time.Second, 0.05), row(2, 1900*time.Millisecond, 0.1), row(3, 3*time.Second, 0.1)},
+			[]string{"capacity: 2 attendees"}, []string{"at least", "quiet machine"}},
+		{"all held", []classFigures{row(1, time.Second, 0), row(2, time.Second, 0)},
+			[]string{"capacity: at least 2 attendees"}, nil},
+		{"none held", []classFigures{row(1, 3*time.Second, 0)},
+			[]string{"not even 1 attendee"}, nil},
+		{"busy machine", []classFigures{row(1, time.Second, 0.05), row(2, 3*time.Second, 0.66)},
+			[]string{"capacity: 1 attendees", "2 attendees (66%)", "run again on a quiet machine"}, nil},
+	}
+	for _, tt := range tests {
+		got := report("a workload", tt.rows, "0.5")
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: report lacks %q:\n%s", tt.name, w, got)
+			}
+		}
+		for _, w := range tt.not {
+			if strings.Contains(got, w) {
+				t.Errorf("%s: report says %q:\n%s", tt.name, w, got)
+			}
+		}
+	}
+}
