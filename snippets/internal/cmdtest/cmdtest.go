@@ -23,8 +23,16 @@ const LatencyScale = 0.04
 // stops when the test ends.
 func StartServer(t *testing.T) string {
 	t.Helper()
+	return StartServerAt(t, LatencyScale)
+}
+
+// StartServerAt is StartServer at the given latency scale, for a test whose
+// ratio needs waits long enough that a busy machine's few milliseconds of
+// overhead per request cannot blur it.
+func StartServerAt(t *testing.T, scale float64) string {
+	t.Helper()
 	cfg := mockserver.DefaultConfig()
-	cfg.LatencyScale = LatencyScale
+	cfg.LatencyScale = scale
 	cfg.Videos = 100
 	return servertest.Start(t, cfg).URL
 }
