@@ -203,12 +203,21 @@ func TestStreamLimit(t *testing.T) {
 	}
 	defer func() {
 		for _, s := range streams {
-			s.close()
+			if s != nil { // nil if opening it failed
+				s.close()
+			}
 		}
 	}()
+	if n := srv.Server.OpenStreams(); n != mockserver.MaxStreams {
+		t.Fatalf("%d streams open after opening %d", n, mockserver.MaxStreams)
+	}
 	resp, err := http.Get(srv.URL + "/stats/stream")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if resp.StatusCode == http.StatusOK { // a stream: its body never ends
+		resp.Body.Close()
+		t.Fatalf("stream %d opened, want 503", mockserver.MaxStreams+1)
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
