@@ -155,6 +155,7 @@ func (g *Gate) acquire(ctx context.Context) (int, error) {
 	g.stats.Waiting = len(g.queue)
 	g.stats.PeakWaiting = max(g.stats.PeakWaiting, g.stats.Waiting)
 	g.mu.Unlock()
+	g.notify() // the queue grew; Do notifies again once a slot is ours
 
 	select {
 	case w := <-me.ready:

@@ -325,3 +325,49 @@ func TestNotify(t *testing.T) {
 		t.Errorf("after ResetStats: %d notifications, want 3", n)
 	}
 }
+
+// TestNotifyFollowsEveryChange checks, on virtual time, that whenever the
+// gate is quiet its last notification saw the current counters: a watcher
+// that reads the counters when notified (the live stream) sees a request
+// take a slot, join the queue, be turned away, be handed a slot and leave.
+func TestNotifyFollowsEveryChange(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var (
+			mu   sync.Mutex
+			seen Stats // what the last notification read
+			g    *Gate
+		)
+		g = New(Config{Capacity: 1, MinDelay: time.Second, Scale: 1, MaxWaiting: 1, Notify: func() {
+			st := g.Stats()
+			mu.Lock()
+			seen = st
+			mu.Unlock()
+		}})
+		steps := []struct {
+			name string
+			act  func()
+			want Stats
+		}{
+			{"a request takes the free slot", func() { go g.Do(context.Background()) },
+				Stats{InFlight: 1, PeakInFlight: 1}},
+			{"a second one joins the queue", func() { go g.Do(context.Background()) },
+				Stats{InFlight: 1, Waiting: 1, PeakInFlight: 1, PeakWaiting: 1}},
+			{"a third one is turned away", func() { go g.Do(context.Background()) },
+				Stats{InFlight: 1, Waiting: 1, PeakInFlight: 1, PeakWaiting: 1, Rejected: 1}},
+			{"the first leaves and hands its slot over", func() { time.Sleep(time.Second) },
+				Stats{InFlight: 1, PeakInFlight: 1, PeakWaiting: 1, Served: 1, Rejected: 1}},
+			{"the second leaves", func() { time.Sleep(time.Second) },
+				Stats{PeakInFlight: 1, PeakWaiting: 1, Served: 2, Rejected: 1}},
+		}
+		for _, s := range steps {
+			s.act()
+			synctest.Wait()
+			mu.Lock()
+			got := seen
+			mu.Unlock()
+			if now := g.Stats(); now != s.want || got != now {
+				t.Errorf("%s: counters %+v (want %+v), last notification saw %+v", s.name, now, s.want, got)
+			}
+		}
+	})
+}

@@ -104,13 +104,14 @@ type streamHub struct {
 	changed  chan struct{} // a gate changed since the last snapshot
 	pending  atomic.Bool   // a signal is in changed or about to be
 
-	mu     sync.Mutex
-	subs   map[*subscriber]struct{}
-	last   []byte        // the last event sent, framed; a new stream starts with it
-	closed bool          // shutting down: no new streams
-	stop   chan struct{} // closed to stop the running loop; nil when none runs
-	loops  sync.WaitGroup
-	open   sync.WaitGroup // streams whose handler still runs
+	mu       sync.Mutex
+	subs     map[*subscriber]struct{} // streams receiving events
+	admitted int                      // streams whose handler runs: subs and those still starting
+	last     []byte                   // the last event sent, framed; a new stream starts with it
+	closed   bool                     // shutting down: no new streams
+	stop     chan struct{}            // closed to stop the running loop; nil when none runs
+	loops    sync.WaitGroup
+	open     sync.WaitGroup // streams whose handler still runs
 }
 
 // subscriber is one open stream: the hijacked connection of a
@@ -162,10 +163,17 @@ func (h *streamHub) notify() {
 func (h *streamHub) join() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	return h.full()
+}
+
+// full tells why no stream may start now, or nil. A stream counts from the
+// moment it is admitted, while its header is still being written, so the
+// limit holds however slowly streams start. h.mu must be held.
+func (h *streamHub) full() error {
 	switch {
 	case h.closed:
 		return errShuttingDown
-	case len(h.subs) >= MaxStreams:
+	case h.admitted >= MaxStreams:
 		return errTooManyStreams
 	}
 	return nil
@@ -177,16 +185,22 @@ func (h *streamHub) join() error {
 // it goes, or when the hub cuts it off).
 func (h *streamHub) serve(conn net.Conn) {
 	h.mu.Lock()
-	if h.closed || len(h.subs) >= MaxStreams { // others joined meanwhile
+	if err := h.full(); err != nil { // others joined meanwhile, or shutting down
 		h.mu.Unlock()
 		_ = conn.SetWriteDeadline(time.Now().Add(StreamWriteTimeout))
-		_, _ = conn.Write(tooManyStreams)
+		_, _ = conn.Write(refusal(err))
 		return
 	}
+	h.admitted++
 	h.open.Add(1)
 	first := append(streamHeader(), h.last...)
 	h.mu.Unlock()
-	defer h.open.Done()
+	defer func() {
+		h.mu.Lock()
+		h.admitted--
+		h.mu.Unlock()
+		h.open.Done()
+	}()
 
 	sub := &subscriber{conn: conn}
 	sub.write(first)
@@ -221,12 +235,17 @@ func (h *streamHub) serve(conn net.Conn) {
 	h.mu.Unlock()
 }
 
-// tooManyStreams is the whole answer of a stream refused after all, when
-// others joined between the check and the start.
-var tooManyStreams = func() []byte {
-	body := fmt.Sprintf(`{"detail":%q}`, errTooManyStreams.Message)
+// refusal is the whole answer of a stream refused after all, when others
+// joined or the server began to shut down between the check and the start:
+// the 503 with its JSON detail that the handler would have given.
+func refusal(err error) []byte {
+	var fe *fiber.Error
+	if !errors.As(err, &fe) {
+		fe = errShuttingDown
+	}
+	body := fmt.Sprintf(`{"detail":%q}`, fe.Message)
 	return fmt.Appendf(nil, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 5\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
-}()
+}
 
 // streamHeader is the start of every stream: the response header (the body
 // is chunked, so proxies pass each event on as it comes) and the browser's
@@ -260,11 +279,11 @@ func event(msg []byte) []byte {
 	return chunk(p)
 }
 
-// openStreams returns the number of open streams.
+// openStreams returns the number of open streams, counting those starting.
 func (h *streamHub) openStreams() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return len(h.subs)
+	return h.admitted
 }
 
 // close ends every stream (with the chunked body's last chunk, so clients see

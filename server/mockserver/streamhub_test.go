@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -162,6 +163,50 @@ func TestHubLimitAndClose(t *testing.T) {
 			t.Errorf("%d streams open after close", n)
 		}
 		// synctest.Test fails if the loop or a handler is still running.
+	})
+}
+
+// TestHubLimitCountsStartingStreams: a stream counts against MaxStreams
+// from the moment it is admitted, not once its client has read the header.
+// The last stream's client here has not read yet, so its handler is still
+// writing the header when one more stream asks to start: that one is
+// refused, by join and by serve.
+func TestHubLimitCountsStartingStreams(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newStreamHub(func() Snapshot { return Snapshot{} })
+		var clients []net.Conn
+		for range MaxStreams - 1 {
+			c, _ := hubStream(t, h)
+			clients = append(clients, c)
+		}
+		synctest.Wait()
+		if err := h.join(); err != nil {
+			t.Fatal(err)
+		}
+		slowServer, slow := net.Pipe() // nobody reads yet
+		go func() { h.serve(slowServer); slowServer.Close() }()
+		synctest.Wait() // its handler is blocked writing the header
+		if n := h.openStreams(); n != MaxStreams {
+			t.Errorf("%d streams open, want %d (one still starting)", n, MaxStreams)
+		}
+		if err := h.join(); err != errTooManyStreams {
+			t.Errorf("stream %d while one starts: join says %v, want errTooManyStreams", MaxStreams+1, err)
+		}
+		extraServer, extra := net.Pipe()
+		go func() { h.serve(extraServer); extraServer.Close() }()
+		_ = extra.SetReadDeadline(time.Now().Add(StreamHeartbeat)) // a stream admitted by mistake would never end
+		answer, _ := io.ReadAll(extra)
+		if !strings.HasPrefix(string(answer), "HTTP/1.1 503 ") || !strings.Contains(string(answer), `"detail":"too many open streams`) {
+			t.Errorf("stream %d while one starts: serve answered %q, want the 503", MaxStreams+1, answer)
+		}
+		extra.Close()
+
+		go func() { _, _ = io.Copy(io.Discard, slow) }() // the slow client reads at last
+		h.close()
+		slow.Close()
+		for _, c := range clients {
+			c.Close()
+		}
 	})
 }
 
