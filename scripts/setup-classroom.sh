@@ -69,7 +69,8 @@ fi
 
 # --- the Zero to JupyterHub chart ----------------------------------------------
 # The render test (deploy/jupyterhub) uses $Z2JH_CHART when set, else a copy
-# in shared/z2jh-chart beside the repository's main checkout (as in the
+# in shared/z2jh-chart beside the repository's main checkout or beside one of
+# the folders that hold it (as in the
 # project's own workplace, where no chart can be downloaded), else the chart
 # release pulled here into .cache/ (git-ignored). The test finds it the same way.
 z2jh_chart() {
@@ -78,7 +79,15 @@ z2jh_chart() {
 	common="$(git -C "$ROOT" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)"
 	main="$ROOT"
 	[[ "$common" == */.git ]] && main="${common%/.git}"
-	if [[ -f "$main/../shared/z2jh-chart/Chart.yaml" ]]; then echo "$(cd "$main/../shared/z2jh-chart" && pwd)"; return; fi
+	# shared/ beside the checkout, or beside a folder holding it (a clone
+	# made one level deeper, as a CI run may do).
+	local dir
+	dir="$(cd "$main/.." && pwd)"
+	while :; do
+		if [[ -f "$dir/shared/z2jh-chart/Chart.yaml" ]]; then echo "$dir/shared/z2jh-chart"; return; fi
+		[[ "$dir" == / ]] && break
+		dir="$(dirname "$dir")"
+	done
 	echo "$ROOT/.cache/z2jh-chart/jupyterhub"
 }
 chart="$(z2jh_chart)"

@@ -6,7 +6,8 @@
 // culling.
 //
 // The chart is taken from $Z2JH_CHART when set, else from shared/z2jh-chart
-// beside the repository's main checkout, else from .cache/z2jh-chart/jupyterhub
+// beside the repository's main checkout (or a folder holding it), else from
+// .cache/z2jh-chart/jupyterhub
 // (where `make setup` pulls the pinned release). Skipped with -short;
 // otherwise it needs helm in .bin/ (`make setup`) and fails saying so.
 //
@@ -205,7 +206,8 @@ func tools(t *testing.T) (helm, chart string) {
 
 // ChartDir returns the chart's folder and where that choice came from:
 // $Z2JH_CHART, the copy in shared/ beside the main checkout of the
-// repository at root, or the release `make setup` pulls into .cache/.
+// repository at root (or beside a folder that holds it), or the release
+// `make setup` pulls into .cache/.
 func ChartDir(root string) (dir, from string) {
 	if d := strings.TrimSpace(os.Getenv("Z2JH_CHART")); d != "" {
 		return d, "from $Z2JH_CHART"
@@ -216,9 +218,16 @@ func ChartDir(root string) (dir, from string) {
 			main = filepath.Dir(common)
 		}
 	}
-	shared := filepath.Join(filepath.Dir(main), "shared", "z2jh-chart")
-	if _, err := os.Stat(filepath.Join(shared, "Chart.yaml")); err == nil {
-		return shared, "the copy beside the repository"
+	// shared/ beside the checkout, or beside a folder holding it (a clone
+	// made one level deeper, as a CI run may do).
+	for dir := filepath.Dir(main); ; dir = filepath.Dir(dir) {
+		shared := filepath.Join(dir, "shared", "z2jh-chart")
+		if _, err := os.Stat(filepath.Join(shared, "Chart.yaml")); err == nil {
+			return shared, "the copy in " + filepath.Join(dir, "shared")
+		}
+		if dir == filepath.Dir(dir) {
+			break
+		}
 	}
 	return filepath.Join(root, ".cache", "z2jh-chart", "jupyterhub"), "the release pulled by make setup"
 }
