@@ -8,10 +8,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/go-async-workshop/workshop/notebooks/nbrun"
 )
 
 // The class the test runs.
@@ -20,12 +23,14 @@ const (
 	DefaultAttendees = 3
 	// Notebook is the notebook every attendee runs, in their copy of the workshop.
 	Notebook = "workshop/notebooks/01_snippets_from_the_slides.ipynb"
-	// LatencyScale shortens the mock servers' waits tenfold and keeps the
-	// lesson's ratios (the notebook harness's CI scale).
-	LatencyScale = "0.1"
 	// AttendeeTimeout bounds one attendee's whole session.
 	AttendeeTimeout = 20 * time.Minute
 )
+
+// LatencyScale is the mock servers' latency scale: the notebook checks' own
+// (nbrun.Check), which keeps the lesson's ratios while cutting its waits, and
+// leaves waits long enough that a busy machine's overhead does not blur them.
+var LatencyScale = strconv.FormatFloat(nbrun.Check.LatencyScale, 'g', -1, 64)
 
 var (
 	flagAttendees = flag.Int("attendees", DefaultAttendees, "attendees in the class test")

@@ -7,9 +7,9 @@
 // server; one attendee also runs a cell in headless Chromium; when the hub
 // stops, no attendee process may be left.
 //
-// The mock servers run at latency scale 0.1 (VIDEO_SERVER_LATENCY_SCALE, as
-// the notebook harness does in CI), which keeps the lesson's ratios and cuts
-// its waits tenfold. BenchmarkClassroom measures the classroom's capacity
+// The mock servers run at the notebook checks' latency scale
+// (VIDEO_SERVER_LATENCY_SCALE, nbrun.Check), which keeps the lesson's ratios
+// and cuts its waits fivefold. BenchmarkClassroom measures the classroom's capacity
 // on this machine (make bench).
 //
 // Skipped with -short. Otherwise it needs `make setup` (JupyterHub and

@@ -217,7 +217,7 @@ func checkLesson(res map[string]runResult) []string {
 		}
 		return []string{fmt.Sprintf("the runs \"unlimited\" and \"limited\" were not both published (found %v)", names)}
 	}
-	if !(l.WallSeconds > 0 && l.WallSeconds < u.WallSeconds/2) {
+	if !(l.WallSeconds > 0 && l.WallSeconds < 0.7*u.WallSeconds) {
 		bad = append(bad, fmt.Sprintf("limited took %.2fs, not clearly faster than unlimited (%.2fs)", l.WallSeconds, u.WallSeconds))
 	}
 	if p := l.Server["video"].PeakInFlight; p != 10 {
