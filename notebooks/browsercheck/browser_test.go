@@ -145,6 +145,14 @@ func TestNotebookRunsInBrowser(t *testing.T) {
 	})
 	clickMenu(t, page, "Run", "runmenu:run-all")
 	runStart := time.Now()
+	sliderCell := -1
+	for _, c := range committed.Cells {
+		if c.Type == "code" && strings.Contains(c.Source, "slider.Run(") {
+			sliderCell = codeIndex(committed, c.Index)
+			useSlider(t, page, filepath.Join(artifacts, strings.TrimSuffix(screenshotName(base), ".png")+"-slider.png"))
+			break
+		}
+	}
 	st = waitFor(t, page, RunTimeout, "every code cell to run", func(s notebookState) bool {
 		return s.Status == "idle" && s.running() == 0 && s.executed() == len(s.Prompts)
 	})
@@ -177,14 +185,114 @@ func TestNotebookRunsInBrowser(t *testing.T) {
 		if o.Type == "error" {
 			t.Errorf("%s shows an error output: %s\n%s", where, o.Error, clip(o.Text, 2000))
 		}
+		if o.Cell == sliderCell && strings.Contains(o.Text, "needs this notebook open in JupyterLab") {
+			t.Errorf("%s ran without its slider in JupyterLab: %s", where, clip(o.Text, 500))
+		}
 		if m := ipynb.ProblemIn(o.Text); m != "" {
 			t.Errorf("%s output shows %q:\n%s", where, m, clip(o.Text, 2000))
+		}
+	}
+	if sliderCell >= 0 {
+		var text strings.Builder
+		for _, o := range outs {
+			if o.Cell == sliderCell {
+				text.WriteString(o.Text)
+			}
+		}
+		for _, limit := range []int{10, SliderValue} {
+			if !strings.Contains(text.String(), sliderLine(limit)) {
+				t.Errorf("the slider's cell (code cell %d) lacks the line of its run at %d after it closed: %q", sliderCell+1, limit, clip(text.String(), 1000))
+			}
 		}
 	}
 	if !exerciseRed {
 		t.Errorf("the exercise's test (code cell %d) does not show a failing test on the untouched stub", exerciseTest+1)
 	}
 	t.Logf("screenshot: %s; whole check took %.1fs", shot, time.Since(start).Seconds())
+}
+
+// How the slider is tried: the value the check moves it to, and the line
+// each value prints (measure.LimitPoint's String).
+const (
+	SliderValue   = 5
+	SliderTimeout = 2 * time.Minute
+)
+
+// sliderLine is the start of the line the slider cell prints for a limit.
+func sliderLine(limit int) string { return fmt.Sprintf("limit %3d:", limit) }
+
+// sliderJS finds the slider of the running notebook and, given a value,
+// moves it there as a learner's drag does (input events, then change);
+// it returns the text of the slider's cell, or null while there is no
+// slider. With the value "done" it presses the slider's Done button.
+const sliderJS = `(value) => {
+	const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+	if (!panel) return null;
+	const range = panel.node.querySelector('.jp-OutputArea-output input[type=range]');
+	if (!range) return null;
+	const cell = range.closest('.jp-Cell');
+	const text = cell.querySelector('.jp-OutputArea') ? cell.querySelector('.jp-OutputArea').innerText : '';
+	if (value === 'done') {
+		const done = [...cell.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Done');
+		if (!done) return null;
+		done.click();
+	} else if (value !== '') {
+		range.value = value;
+		range.dispatchEvent(new Event('input'));
+		range.dispatchEvent(new Event('change'));
+	}
+	return text;
+}`
+
+// useSlider waits for the slider cell's first run, moves its slider to
+// SliderValue, waits for the line of that run, saves a picture of the cell
+// with its slider at shot, and presses Done, as a learner would during Run
+// All.
+func useSlider(t *testing.T, page *rod.Page, shot string) {
+	t.Helper()
+	eval := func(value string) (string, bool) {
+		res, err := page.Timeout(10*time.Second).Eval(sliderJS, value)
+		if err != nil {
+			t.Fatalf("using the slider: %v", err)
+		}
+		if res.Value.Nil() {
+			return "", false
+		}
+		return res.Value.Str(), true
+	}
+	wait := func(what string, timeout time.Duration, done func(text string, found bool) bool) {
+		t.Helper()
+		deadline := time.Now().Add(timeout)
+		for {
+			text, found := eval("")
+			if done(text, found) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%v waiting for %s after %v; the slider's cell shows: %q", errTimeout, what, timeout, clip(text, 1000))
+			}
+			time.Sleep(pollInterval)
+		}
+	}
+	first := sliderLine(10)
+	wait("the slider and its first run ("+first+")", RunTimeout, func(text string, found bool) bool {
+		return found && strings.Contains(text, first)
+	})
+	eval(fmt.Sprint(SliderValue))
+	moved := sliderLine(SliderValue)
+	wait("the run at the value the slider was moved to ("+moved+")", SliderTimeout, func(text string, _ bool) bool {
+		return strings.Contains(text, moved)
+	})
+	if err := screenshotCell(page, `.jp-OutputArea-output input[type=range]`, shot); err != nil {
+		t.Errorf("no picture of the slider: %v", err)
+	} else {
+		t.Logf("the slider's cell: %s", shot)
+	}
+	if _, ok := eval("done"); !ok {
+		t.Fatalf("the slider's Done button was not found")
+	}
+	wait("the slider to close after Done", SliderTimeout, func(_ string, found bool) bool { return !found })
+	t.Logf("slider: moved to %d, ran there, closed with Done", SliderValue)
 }
 
 // screenshotName names the screenshot after the notebook's number:
@@ -387,6 +495,24 @@ func screenshot(page *rod.Page, path string) error {
 	}
 	time.Sleep(300 * time.Millisecond)
 	png, err := p.Screenshot(false, &proto.PageCaptureScreenshot{Format: proto.PageCaptureScreenshotFormatPng})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, png, 0o644)
+}
+
+// screenshotCell saves a PNG of the notebook cell that holds the element
+// selector finds.
+func screenshotCell(page *rod.Page, selector, path string) error {
+	p := page.Timeout(30 * time.Second)
+	el, err := p.ElementByJS(rod.Eval(`(sel) => document.querySelector(sel).closest('.jp-Cell')`, selector))
+	if err != nil {
+		return err
+	}
+	if err := el.ScrollIntoView(); err != nil {
+		return err
+	}
+	png, err := el.Screenshot(proto.PageCaptureScreenshotFormatPng, 0)
 	if err != nil {
 		return err
 	}

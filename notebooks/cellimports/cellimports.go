@@ -56,6 +56,7 @@ import (
 	_ "github.com/go-async-workshop/workshop/snippets/knobs"
 	_ "github.com/go-async-workshop/workshop/snippets/measure"
 	_ "github.com/go-async-workshop/workshop/snippets/mosaic"
+	_ "github.com/go-async-workshop/workshop/snippets/slider"
 	_ "github.com/go-async-workshop/workshop/snippets/timeline"
 	_ "github.com/go-async-workshop/workshop/snippets/videoapi"
 

@@ -109,6 +109,8 @@ func TestLeaks(t *testing.T) {
 		{"mentions the harness", "the Harness sets it", "", true},
 		{"a word containing ci is fine", "special circumstances", "", false},
 		{"the learner's test is fine", "run the test below", "--- FAIL: TestX", false},
+		{"a saved script", "", "<SCRIPT>let gonb_comm = {}</SCRIPT>", true},
+		{"the word script is fine", "", "the script ran", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

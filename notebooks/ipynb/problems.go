@@ -89,8 +89,10 @@ var machinePath = regexp.MustCompile(`/(tmp|root|home|usr|work|var|opt|Users|pri
 var workshopInternals = regexp.MustCompile(`\bCI\b|(?i:\bharness\b|\btest suite\b|\bmake test\b|\bnbconvert\b)|WORKSHOP_RUNS_DIR`)
 
 // Leaks lists what a committed notebook must not show a learner: terminal
-// colour codes and absolute paths of a machine in its outputs, and words
-// about how the workshop is tested in its cells or outputs.
+// colour codes, absolute paths of a machine and scripts in its outputs (a
+// saved notebook never runs them: a widget's front-end code left by a run
+// without a browser is dead weight), and words about how the workshop is
+// tested in its cells or outputs.
 func (nb *Notebook) Leaks() []string {
 	var all []string
 	for _, c := range nb.Cells {
@@ -105,6 +107,9 @@ func (nb *Notebook) Leaks() []string {
 			for _, t := range texts {
 				if ansi.MatchString(t) {
 					all = append(all, fmt.Sprintf("%s: an output carries terminal colour codes", nb.Where(c)))
+				}
+				if strings.Contains(strings.ToLower(t), "<script") {
+					all = append(all, fmt.Sprintf("%s: an output carries a <script>", nb.Where(c)))
 				}
 				if p := findMachinePath(t); p != "" {
 					all = append(all, fmt.Sprintf("%s: an output shows the machine path %q", nb.Where(c), p))

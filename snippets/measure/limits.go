@@ -43,17 +43,30 @@ type LimitFigures struct {
 func ShowLimits(title string, capacity int, points []LimitPoint) Limits {
 	l := Limits{Title: title, Capacity: capacity, points: points}
 	for _, p := range points {
-		j := LimitFigures{Limit: p.Limit, WallSeconds: p.Result.WallSeconds, PredictedSeconds: p.Predicted.Seconds()}
-		if g := mainGate(p.Result); g != "" {
-			s := p.Result.Server[g]
-			j.PeakInFlight, j.PeakWaiting, j.Degraded = s.PeakInFlight, s.PeakWaiting, s.Degraded
-		}
-		l.Points = append(l.Points, j)
+		l.Points = append(l.Points, p.figures())
 	}
 	show(stdout(), l.text(), l.html, struct {
 		Limits Limits `json:"limits"`
 	}{l})
 	return l
+}
+
+// figures are the point's figures; the busiest endpoint gives the server's.
+func (p LimitPoint) figures() LimitFigures {
+	f := LimitFigures{Limit: p.Limit, WallSeconds: p.Result.WallSeconds, PredictedSeconds: p.Predicted.Seconds()}
+	if g := mainGate(p.Result); g != "" {
+		s := p.Result.Server[g]
+		f.PeakInFlight, f.PeakWaiting, f.Degraded = s.PeakInFlight, s.PeakWaiting, s.Degraded
+	}
+	return f
+}
+
+// String tells one point of a sweep in a line: the limit, the measured and
+// predicted wall time, and what the server's busiest endpoint went through.
+func (p LimitPoint) String() string {
+	f := p.figures()
+	return fmt.Sprintf("limit %3d: %s measured, %s predicted; the server had %d at once, %d queued, %d slowed",
+		f.Limit, seconds(f.WallSeconds), seconds(f.PredictedSeconds), f.PeakInFlight, f.PeakWaiting, f.Degraded)
 }
 
 func (l Limits) text() string {

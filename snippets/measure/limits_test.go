@@ -30,6 +30,23 @@ func sweep() []LimitPoint {
 	return points
 }
 
+func TestLimitPointString(t *testing.T) {
+	points := sweep()
+	for _, tc := range []struct {
+		point LimitPoint
+		want  string
+	}{
+		{points[0], "limit   1: 20.4 s measured, 20.0 s predicted; the server had 1 at once, 0 queued, 0 slowed"},
+		{points[3], "limit  10: 2.04 s measured, 2.00 s predicted; the server had 10 at once, 0 queued, 0 slowed"},
+		{points[6], "limit 100: " + seconds(points[6].Result.WallSeconds) + " measured, " + seconds(points[6].Predicted.Seconds()) + " predicted; the server had 10 at once, 90 queued, 0 slowed"},
+		{LimitPoint{Limit: 5, Predicted: time.Second}, "limit   5: 0.00 s measured, 1.00 s predicted; the server had 0 at once, 0 queued, 0 slowed"},
+	} {
+		if got := tc.point.String(); got != tc.want {
+			t.Errorf("got  %s\nwant %s", got, tc.want)
+		}
+	}
+}
+
 func TestShowLimits(t *testing.T) {
 	sent := captureNotebook(t)
 	l := ShowLimits("100 requests, limit by limit", 10, sweep())
