@@ -2,8 +2,10 @@ package classroom
 
 import (
 	"bytes"
+	"cmp"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -74,6 +76,9 @@ type classFigures struct {
 	// classroom (and this benchmark) used meanwhile: the control that says
 	// whether the figures are the classroom's alone.
 	Others float64
+	// Slow names the cells that took CellTarget or longer for some
+	// attendee, slowest first, with their longest time.
+	Slow []string
 }
 
 // BenchmarkClassroom measures what a class costs on this machine: the hub
@@ -176,6 +181,7 @@ func measureClass(b *testing.B, n int, w workload) classFigures {
 		f.Others = max(0, others.Seconds()/(float64(total1-total0)/clockTicks))
 	}
 	var spawns, cells []time.Duration
+	slowest := map[int]cellRun{} // by cell index: the longest run of that cell
 	for _, s := range sessions {
 		if s.Err != nil {
 			b.Fatalf("%d attendees: %s: %v", n, s.Name, s.Err)
@@ -187,7 +193,13 @@ func measureClass(b *testing.B, n int, w workload) classFigures {
 		f.FirstOutput = max(f.FirstOutput, s.FirstOutput)
 		for _, c := range s.Cells {
 			cells = append(cells, c.Elapsed)
+			if c.Elapsed >= CellTarget && c.Elapsed > slowest[c.Index].Elapsed {
+				slowest[c.Index] = c
+			}
 		}
+	}
+	for _, c := range slices.SortedFunc(maps.Values(slowest), func(a, b cellRun) int { return cmp.Compare(b.Elapsed, a.Elapsed) }) {
+		f.Slow = append(f.Slow, fmt.Sprintf("cell %d (%s) %.1fs", c.Index+1, clipLine(c.FirstLine, 40), c.Elapsed.Seconds()))
 	}
 	f.SpawnP50, f.Spawn = percentile(spawns, 50), percentile(spawns, 100)
 	f.CellP50, f.CellP95 = percentile(cells, 50), percentile(cells, 95)
@@ -196,6 +208,14 @@ func measureClass(b *testing.B, n int, w workload) classFigures {
 		f.MemoryP50, f.MemoryMax = samples[len(samples)/2], samples[len(samples)-1]
 	}
 	return f
+}
+
+// clipLine shortens a cell's first line to at most n runes for a report.
+func clipLine(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 // percentile returns the p-th percentile (nearest rank) of ds.
@@ -317,7 +337,15 @@ func reportRow(r classFigures) string {
 		fmt.Sprintf("%.2f/%.2fs", r.CellP50.Seconds(), r.CellP95.Seconds()),
 		fmt.Sprintf("%.0f/%.0f MiB", float64(r.MemoryP50)/(1<<20), float64(r.MemoryMax)/(1<<20)),
 		fmt.Sprintf("%.1fs", r.CPU.Seconds()),
-		fmt.Sprintf("%.0fs", r.Wall.Seconds()), 100*r.Others)
+		fmt.Sprintf("%.0fs", r.Wall.Seconds()), 100*r.Others) + slowLine(r.Slow)
+}
+
+// slowLine lists the cells that took CellTarget or longer, under a row.
+func slowLine(slow []string) string {
+	if len(slow) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("          cells of %v or more: %s\n", CellTarget, strings.Join(slow, "; "))
 }
 
 // reportVerdict says how many attendees held, and whether other programs
@@ -333,8 +361,10 @@ func reportVerdict(rows []classFigures, load string) string {
 	switch {
 	case len(rows) == 0:
 		return "no class measured\n"
-	case held == 0:
+	case held == 0 && rows[0].Attendees == 1:
 		fmt.Fprintf(&b, "capacity: not even 1 attendee with per-cell p95 under %v", CellTarget)
+	case held == 0:
+		fmt.Fprintf(&b, "capacity: not %d attendees (the smallest class tried) with per-cell p95 under %v; fewer were not measured", rows[0].Attendees, CellTarget)
 	case rows[len(rows)-1].CellP95 < CellTarget:
 		fmt.Fprintf(&b, "capacity: at least %d attendees with per-cell p95 under %v (every size tried held; try larger -sizes)", held, CellTarget)
 	default:

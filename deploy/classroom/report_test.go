@@ -40,6 +40,10 @@ func TestReport(t *testing.T) {
 			[]string{"capacity: at least 2 attendees"}, nil},
 		{"none held", []classFigures{row(1, 3*time.Second, 0)},
 			[]string{"not even 1 attendee"}, nil},
+		{"slow cells named", []classFigures{{Attendees: 1, CellP95: 3 * time.Second, Slow: []string{"cell 30 (%test) 3.1s"}}},
+			[]string{"cells of 2s or more: cell 30 (%test) 3.1s"}, nil},
+		{"none held, from 3", []classFigures{row(3, 3*time.Second, 0)},
+			[]string{"not 3 attendees (the smallest class tried)", "fewer were not measured"}, []string{"not even 1"}},
 		{"busy machine", []classFigures{row(1, time.Second, 0.05), row(2, 3*time.Second, 0.66)},
 			[]string{"capacity: 1 attendees", "2 attendees (66%)", "run again on a quiet machine"}, nil},
 	}
