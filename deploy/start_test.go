@@ -237,6 +237,34 @@ func TestStartMechanism(t *testing.T) {
 		}
 	}
 
+	// JupyterLab's defaults for a workshop room (labconfig/ beside the start
+	// mechanism): no news pop-up and no update checks, which would need the
+	// internet and interrupt the class.
+	code, body, err = s.get("/lab/api/settings/@jupyterlab/apputils-extension:notification")
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("GET JupyterLab's notification settings: %v %d %.300s", err, code, body)
+	}
+	// The server applies overrides to the defaults in the settings' schema;
+	// the page uses them wherever the user set nothing.
+	var notification struct {
+		Schema struct {
+			Properties struct {
+				CheckForUpdates struct {
+					Default bool `json:"default"`
+				} `json:"checkForUpdates"`
+				FetchNews struct {
+					Default string `json:"default"`
+				} `json:"fetchNews"`
+			} `json:"properties"`
+		} `json:"schema"`
+	}
+	if err := json.Unmarshal([]byte(body), &notification); err != nil {
+		t.Fatalf("JupyterLab's notification settings: %v\n%.300s", err, body)
+	}
+	if p := notification.Schema.Properties; p.CheckForUpdates.Default || p.FetchNews.Default != "false" {
+		t.Errorf("JupyterLab's notification defaults are checkForUpdates=%v fetchNews=%q, want false and \"false\" (no news pop-up in class)", p.CheckForUpdates.Default, p.FetchNews.Default)
+	}
+
 	// The attendee's own copy of the workshop, without the tooling.
 	ws := filepath.Join(s.root, "workshop")
 	for _, f := range []string{"go.mod", "go.sum", "notebooks/00_start_here.ipynb", "notebooks/01_snippets_from_the_slides.ipynb", "snippets/videoapi/client.go", "snippets/internal"} {
@@ -244,7 +272,7 @@ func TestStartMechanism(t *testing.T) {
 			t.Errorf("the attendee's workshop lacks %s: %v", f, err)
 		}
 	}
-	for _, f := range []string{"deploy", "internal", ".git", ".venv", "notebooks/harness_test.go", "notebooks/cellimports", "snippets/videoapi/client_test.go"} {
+	for _, f := range []string{"deploy", "internal", ".git", ".venv", "notebooks/harness_test.go", "notebooks/cellimports", "notebooks/ipynb", "notebooks/nbrun", "snippets/videoapi/client_test.go"} {
 		if _, err := os.Stat(filepath.Join(ws, f)); err == nil {
 			t.Errorf("the attendee's workshop contains %s, which is tooling, not the lesson", f)
 		}

@@ -23,6 +23,8 @@ const (
 	DefaultAttendees = 3
 	// Notebook is the notebook every attendee runs, in their copy of the workshop.
 	Notebook = "workshop/notebooks/01_snippets_from_the_slides.ipynb"
+	// FirstNotebook is the notebook JupyterLab opens first.
+	FirstNotebook = "workshop/notebooks/00_start_here.ipynb"
 	// AttendeeTimeout bounds one attendee's whole session.
 	AttendeeTimeout = 20 * time.Minute
 )
@@ -174,8 +176,9 @@ func runClass(t testing.TB, h *hub, n int, upload string, paceOf func(i int) pac
 }
 
 // TestClassroom runs a class: attendees log in, spawn and run notebook 01 at
-// the same time, each on their own mock server; one of them also runs a
-// cell in a real browser; then the hub stops and leaves nothing running.
+// the same time, each on their own mock server; BrowserAttendees of them
+// also run cells in real browsers at once; then the hub stops and leaves
+// nothing running.
 func TestClassroom(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a JupyterHub class with GoNB kernels and Chromium (make setup); skipped in -short (the fast layer)")
@@ -213,10 +216,18 @@ func TestClassroom(t *testing.T) {
 		urls[s.APIURL] = s.Name
 		t.Logf("%s: spawned in %.1fs, first output %.1fs after asking, %d cells, server %s", s.Name, s.Spawn.Seconds(), s.FirstOutput.Seconds(), len(s.Cells), s.APIURL)
 	}
-	// One attendee also uses a real browser.
-	if s := sessions[0]; s.Err == nil && s.APIURL != "" {
-		browserCheck(t, h, s.Name, s.APIURL)
-	}
+	// Some attendees also use real browsers, at the same time.
+	t.Run("browsers", func(t *testing.T) {
+		for _, s := range sessions[:min(BrowserAttendees, len(sessions))] {
+			if s.Err != nil || s.APIURL == "" {
+				continue
+			}
+			t.Run(s.Name, func(t *testing.T) {
+				t.Parallel()
+				browserCheck(t, h, s.Name, s.APIURL)
+			})
+		}
+	})
 
 	// The leftover check below finds the classroom's processes by a marker
 	// in their environment: while the class runs, it must see them.

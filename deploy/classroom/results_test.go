@@ -99,3 +99,24 @@ func TestProblems(t *testing.T) {
 		}
 	}
 }
+
+func TestParseServerRow(t *testing.T) {
+	table := "unlimited: 2.21 s\nserver endpoint\tanswered\tat most at once\tat most queued\tslowed by the queue\tturned away (503)\nvideos\t100\t10\t90\t89\t0\nwork\tcount\tat once\n"
+	tests := []struct {
+		name, text string
+		want       serverRow
+		ok         bool
+	}{
+		{"the videos row", table, serverRow{100, 10, 90, 89, 0}, true},
+		{"spaces instead of tabs", "videos 20 10 10 9 0", serverRow{20, 10, 10, 9, 0}, true},
+		{"no such row", "transcripts\t5\t5\t0\t0\t0", serverRow{}, false},
+		{"not a count", "videos\t100\t10\tninety\t89\t0", serverRow{}, false},
+		{"a prose line", "videos 100 answered, at most 10 at once", serverRow{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := parseServerRow(tt.text, "videos")
+		if ok != tt.ok || got != tt.want {
+			t.Errorf("%s: parseServerRow = %+v, %v; want %+v, %v", tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
+}

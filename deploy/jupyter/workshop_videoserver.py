@@ -53,6 +53,7 @@ STOP_TIMEOUT = 10.0
 # (folders at the top, folders anywhere, and hidden files and *_test.go).
 SKIP_TOP = {"deploy", "docs", "scripts", "artifacts", "internal", "binder", "node_modules"}
 SKIP_ANYWHERE = {"testdata", "browsercheck", "cellimports", "__pycache__"}
+SKIP_PATHS = {os.path.join("notebooks", "ipynb"), os.path.join("notebooks", "nbrun")}  # the notebooks' checks
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _process = None
@@ -144,7 +145,11 @@ def copy_workshop(src, dst):
             path = os.path.join(folder, n)
             if n.startswith(".") or n.endswith("_test.go"):
                 skip.add(n)
-            elif os.path.isdir(path) and (n in SKIP_ANYWHERE or (os.path.abspath(folder) == top and n in SKIP_TOP)):
+            elif os.path.isdir(path) and (
+                n in SKIP_ANYWHERE
+                or (os.path.abspath(folder) == top and n in SKIP_TOP)
+                or os.path.relpath(path, top) in SKIP_PATHS
+            ):
                 skip.add(n)
         return skip
 
