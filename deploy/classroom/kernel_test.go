@@ -153,6 +153,9 @@ type output struct {
 type cellRun struct {
 	Index       int // position among the notebook's cells
 	FirstLine   string
+	// Interactive: the cell waits for a person (notebook 01's slider waits
+	// for the browser, then for moves), so its time is not the machine's.
+	Interactive bool
 	Status      string // execute_reply's status: ok, error, aborted
 	Outputs     []output
 	Started     time.Time     // when execute_request was sent

@@ -73,6 +73,10 @@ func multiline(v json.RawMessage) (string, error) {
 	return strings.Join(parts, ""), nil
 }
 
+// interactive reports whether a cell's code waits for a person: a slider
+// (snippets/slider) that stays live until Done or a pause.
+func interactive(source string) bool { return strings.Contains(source, "slider.Run(") }
+
 // runAll runs every non-empty code cell in order, as Run All does (or, with
 // a pause, as a person reading between cells does), and returns what each
 // gave. It stops at the first cell it could not run (a broken connection, a
@@ -91,7 +95,7 @@ func (k *kernel) runAll(ctx context.Context, cells []cell, pause time.Duration) 
 			}
 		}
 		r, err := k.execute(ctx, c.Source)
-		r.Index, r.FirstLine = i, c.firstLine()
+		r.Index, r.FirstLine, r.Interactive = i, c.firstLine(), interactive(c.Source)
 		if err != nil {
 			return runs, fmt.Errorf("cell %d (%q): %w", i, r.FirstLine, err)
 		}
