@@ -151,8 +151,8 @@ type output struct {
 
 // cellRun is what running one cell gave.
 type cellRun struct {
-	Index       int // position among the notebook's cells
-	FirstLine   string
+	Index     int // position among the notebook's cells
+	FirstLine string
 	// Interactive: the cell waits for a person (notebook 01's slider waits
 	// for the browser, then for moves), so its time is not the machine's.
 	Interactive bool
