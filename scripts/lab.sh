@@ -102,7 +102,7 @@ else
 fi
 
 step "starting JupyterLab on notebooks/ - open the http://127.0.0.1:...?token=... URL printed below; Ctrl+C twice stops it"
-args=(--ServerApp.root_dir="$ROOT/notebooks" --ServerApp.ip=127.0.0.1 --ServerApp.port="$port")
+args=(--config="$ROOT/scripts/lab_config.py" --ServerApp.root_dir="$ROOT/notebooks" --ServerApp.ip=127.0.0.1 --ServerApp.port="$port")
 [[ "$(id -u)" -ne 0 ]] || args+=(--allow-root) # e.g. inside a container
 status=0
 jupyter lab "${args[@]}" || status=$?

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -32,6 +33,10 @@ var labSettings = map[string]string{
 	"@jupyterlab/docmanager-extension/plugin.jupyterlab-settings":     `{"autosave": false}`,
 	"@jupyterlab/apputils-extension/notification.jupyterlab-settings": `{"fetchNews": "false", "checkForUpdates": false}`,
 }
+
+// LabConfig is make lab's JupyterLab configuration, relative to the
+// repository's root; the check's JupyterLab uses it too.
+const LabConfig = "scripts/lab_config.py"
 
 // tools are the programs the check drives.
 type tools struct {
@@ -118,6 +123,8 @@ func startJupyterLab(t *testing.T, tl tools, root, rootDir, logPath string, env 
 		"--ServerApp.port_retries=0",
 		"--IdentityProvider.token=" + token,
 		"--ServerApp.root_dir=" + rootDir,
+		// make lab's own configuration (scripts/lab.sh passes it too).
+		"--config=" + filepath.Join(root, LabConfig),
 		// window.jupyterapp lets the check read the cells' output models,
 		// where an error output is told apart from text on stderr.
 		"--LabApp.expose_app_in_browser=True",
@@ -164,21 +171,32 @@ func startJupyterLab(t *testing.T, tl tools, root, rootDir, logPath string, env 
 
 // api sends an authenticated request to the server's REST API.
 func (lab *jupyterLab) api(method, path string) error {
+	_, err := lab.call(method, path)
+	return err
+}
+
+// call sends an authenticated request to the server's REST API and returns
+// the body of a successful answer.
+func (lab *jupyterLab) call(method, path string) ([]byte, error) {
 	req, err := http.NewRequest(method, lab.URL+path, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Authorization", "token "+lab.Token)
 	client := http.Client{Timeout: 5 * time.Second}
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
 	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: %s", method, path, resp.Status)
+		return nil, fmt.Errorf("%s %s: %s", method, path, resp.Status)
 	}
-	return nil
+	return body, nil
 }
 
 // shutdown asks JupyterLab to stop (which also stops its kernels) and waits
