@@ -42,12 +42,15 @@ classroom: setup
 # would (package lines, failures in full), the time of each notebook and of
 # the browser check, and a closing line of counts. -count=1: go test cannot
 # see that Jupyter and Chromium are inputs, so cached results would skip them.
+# -p 1: one package at a time. The notebook checks, the classroom and the
+# browser checks each drive real Jupyter servers and check that a lesson's
+# timings hold; two of them at once on two cores bend each other's timings.
 test: .bin/testsummary
 	@scripts/setup.sh test
 	go mod tidy -diff
 	go vet ./...
 	GOOS=darwin go vet ./...
-	set -o pipefail; go test -race -count=1 -timeout 45m -json ./... | .bin/testsummary
+	set -o pipefail; go test -race -count=1 -p 1 -timeout 45m -json ./... | .bin/testsummary
 
 test-short: .bin/testsummary
 	set -o pipefail; go test -short -race -json ./... | .bin/testsummary
