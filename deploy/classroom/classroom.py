@@ -443,14 +443,24 @@ def install_python(s, info, key):
             for n in os.listdir(info["libdir"]):
                 if n.startswith(info["ldlibrary"]):
                     shutil.copy2(os.path.join(info["libdir"], n), os.path.join(tmp, "lib", n), follow_symlinks=True)
-        seal(tmp)
-        open(os.path.join(tmp, ".complete"), "w").close()
         shutil.rmtree(dst, ignore_errors=True)
         os.rename(tmp, dst)
+        compile_python(os.path.join(dst, "bin", ver), os.path.join(dst, "lib", ver), {"LD_LIBRARY_PATH": lib} if info["shared"] else {})
+        seal(dst)
+        open(os.path.join(dst, ".complete"), "w").close()
     return os.path.join(dst, "bin", ver), (lib if info["shared"] else "")
 
 
-def install_venv(s, venv, python, info, key):
+def compile_python(python, folder, env):
+    """Compiles every module under folder to bytecode, as root, once:
+    attendees cannot write __pycache__ folders there, so a module the host
+    never imported would otherwise be compiled again at every start of
+    every attendee's Jupyter server."""
+    subprocess.run([python, "-m", "compileall", "-q", "-j", "0", folder], env=dict(os.environ, **env),
+                   stdout=subprocess.DEVNULL, check=False)
+
+
+def install_venv(s, venv, python, info, key, ld):
     """Copies the repository's venv into the machine's cache, run by python
     (shebangs and pyvenv.cfg rewritten), root-owned and read-only."""
     dst = os.path.join(s.cache, "venv-" + key)
@@ -481,10 +491,11 @@ def install_venv(s, venv, python, info, key):
         interp = first[2:].split(b"/")[-1]
         with open(p, "wb") as f:
             f.write(b"#!" + os.path.join(dst, "bin").encode() + b"/" + interp + b"\n" + tail)
-    seal(tmp)
-    open(os.path.join(tmp, ".complete"), "w").close()
     shutil.rmtree(dst, ignore_errors=True)
     os.rename(tmp, dst)
+    compile_python(os.path.join(dst, "bin", "python"), os.path.join(dst, "lib"), {"LD_LIBRARY_PATH": ld} if ld else {})
+    seal(dst)
+    open(os.path.join(dst, ".complete"), "w").close()
     return dst
 
 
@@ -844,7 +855,7 @@ def prepare(s):
         info = venv_python_info(venv)
         key = venv_key(venv, info)
         python, ld = install_python(s, info, key)
-        python_env = {"python": python, "venv": install_venv(s, venv, python, info, key), "ld_library_path": ld}
+        python_env = {"python": python, "venv": install_venv(s, venv, python, info, key, ld), "ld_library_path": ld}
         install_share(s)
         python_env["gocache_seed"] = install_go(s, lambda m: say("==> " + m))
     else:

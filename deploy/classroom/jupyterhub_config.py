@@ -254,6 +254,17 @@ c.NativeAuthenticator.seconds_before_next_try = 120
 # Names become account and folder names.
 c.Authenticator.username_pattern = classroom.NAME_PATTERN
 
+
+
+def landing(handler):
+    """Where a login lands: the host on the admin page (not on a server of
+    their own, which a full class would refuse), attendees on their
+    server (JupyterHub's default)."""
+    user = handler.current_user
+    return handler.hub.base_url + "admin" if user is not None and user.admin else ""
+
+
+c.JupyterHub.default_url = landing
 c.JupyterHub.spawner_class = WorkshopSpawner
 c.Spawner.cmd = [os.path.join(PYTHON["venv"], "bin", "jupyterhub-singleuser")]
 c.Spawner.env_keep = ["LANG", "LC_ALL"]
