@@ -236,7 +236,7 @@ func flagArgs(t *testing.T, fragment string) []string {
 	return args
 }
 
-func TestShellWords(t *testing.T) {
+func TestHelmCommandWords(t *testing.T) {
 	env := map[string]string{"HOST": "a.example.net", "T": "1.0"}
 	tests := []struct {
 		in   string
@@ -287,7 +287,7 @@ func TestHelmArgs(t *testing.T) {
 	}
 }
 
-func TestInstallCommandsInComments(t *testing.T) {
+func TestHelmCommandsInComments(t *testing.T) {
 	text := "a: 1\n#   helm upgrade --install w jupyterhub \\\n#     --version 1 \\\n#     --values c.yaml\n# next\n"
 	got := installCommands(text)
 	want := "   helm upgrade --install w jupyterhub \\\n     --version 1 \\\n     --values c.yaml"

@@ -96,9 +96,9 @@ func TestInstallCommandRenders(t *testing.T) {
 	t.Run("active servers", func(t *testing.T) { checkActiveServers(t, c) })
 }
 
-// TestDocumentedVariants renders the install command with each variation
+// TestRenderDocumentedVariants renders the install command with each variation
 // docs/classroom.md shows, written there exactly as here.
-func TestDocumentedVariants(t *testing.T) {
+func TestRenderDocumentedVariants(t *testing.T) {
 	if testing.Short() {
 		t.Skip("rendering needs helm and the chart (make setup); skipped in -short (the fast layer)")
 	}
@@ -206,10 +206,10 @@ func TestDocsAgreeWithConfig(t *testing.T) {
 	}
 }
 
-// TestSchemaRejectsBadValues shows the renders above are checked against
+// TestConfigSchemaRejectsBadValues shows the renders above are checked against
 // the chart's values schema: the install command with a mistyped value
 // fails.
-func TestSchemaRejectsBadValues(t *testing.T) {
+func TestConfigSchemaRejectsBadValues(t *testing.T) {
 	if testing.Short() {
 		t.Skip("rendering needs helm and the chart (make setup); skipped in -short (the fast layer)")
 	}
