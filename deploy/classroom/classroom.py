@@ -748,7 +748,11 @@ class Cgroups:
 
     def create(self, account):
         """Creates the account's cgroups with their limits; returns the
-        cgroup.procs files a process joins them by."""
+        cgroup.procs files a process joins them by. Besides the cap, the
+        group's CPU weight is that of as many busy processes as its CPU
+        limit: left at one process's, an attendee's parallel compile would
+        get one process's share against every process outside the class's
+        groups (other work on the machine, or the class with walls off)."""
         quota = int(self.s.cpu * 100000)
         if self.version == 2:
             parent = os.path.join(self.root, self.name)
@@ -761,6 +765,7 @@ class Cgroups:
             d = os.path.join(parent, account)
             os.makedirs(d, exist_ok=True)
             self._write(d, "cpu.max", f"{quota} 100000")
+            self._write(d, "cpu.weight", max(1, min(10000, int(100 * self.s.cpu))))
             self._write(d, "memory.max", self.s.memory)
             if os.path.exists(os.path.join(d, "memory.swap.max")):
                 self._write(d, "memory.swap.max", 0)
@@ -774,6 +779,7 @@ class Cgroups:
                 if c == "cpu":
                     self._write(d, "cpu.cfs_period_us", 100000)
                     self._write(d, "cpu.cfs_quota_us", quota)
+                    self._write(d, "cpu.shares", max(2, int(1024 * self.s.cpu)))
                 elif c == "memory":
                     self._write(d, "memory.limit_in_bytes", self.s.memory)
                     if os.path.exists(os.path.join(d, "memory.memsw.limit_in_bytes")):
