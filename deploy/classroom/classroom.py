@@ -37,7 +37,9 @@ build cache of everything a notebook's cells import, but the workshop's own
 packages), each read-only to attendees.
 """
 
+import contextlib
 import datetime
+import fcntl
 import hashlib
 import ipaddress
 import json
@@ -451,6 +453,18 @@ def install_python(s, info, key):
     return os.path.join(dst, "bin", ver), (lib if info["shared"] else "")
 
 
+@contextlib.contextmanager
+def cache_lock(s):
+    """Holds the machine's cache for one classroom at a time while it is
+    filled (classes of other checkouts may start at the same moment)."""
+    with open(os.path.join(s.cache, ".lock"), "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def compile_python(python, folder, env):
     """Compiles every module under folder to bytecode, as root, once:
     attendees cannot write __pycache__ folders there, so a module the host
@@ -754,6 +768,10 @@ class Cgroups:
         get one process's share against every process outside the class's
         groups (other work on the machine, or the class with walls off)."""
         quota = int(self.s.cpu * 100000)
+        # The class as a whole weighs what its processes would without
+        # groups, once every server runs busy: as many processes as the CPU
+        # limit, per server. Within it, attendees share alike.
+        class_busy = self.s.cpu * self.s.max_servers
         if self.version == 2:
             parent = os.path.join(self.root, self.name)
             os.makedirs(parent, exist_ok=True)
@@ -762,6 +780,7 @@ class Cgroups:
                     self._write(d, "cgroup.subtree_control", "+cpu +memory +pids")
                 except OSError:
                     pass
+            self._write(parent, "cpu.weight", max(1, min(10000, int(100 * class_busy))))
             d = os.path.join(parent, account)
             os.makedirs(d, exist_ok=True)
             self._write(d, "cpu.max", f"{quota} 100000")
@@ -777,6 +796,7 @@ class Cgroups:
                 d = os.path.join(self.root, c, self.name, account)
                 os.makedirs(d, exist_ok=True)
                 if c == "cpu":
+                    self._write(os.path.dirname(d), "cpu.shares", max(2, min(262144, int(1024 * class_busy))))
                     self._write(d, "cpu.cfs_period_us", 100000)
                     self._write(d, "cpu.cfs_quota_us", quota)
                     self._write(d, "cpu.shares", max(2, int(1024 * self.s.cpu)))
@@ -860,10 +880,11 @@ def prepare(s):
         venv = os.path.join(s.root, ".venv")
         info = venv_python_info(venv)
         key = venv_key(venv, info)
-        python, ld = install_python(s, info, key)
-        python_env = {"python": python, "venv": install_venv(s, venv, python, info, key, ld), "ld_library_path": ld}
+        with cache_lock(s):
+            python, ld = install_python(s, info, key)
+            python_env = {"python": python, "venv": install_venv(s, venv, python, info, key, ld), "ld_library_path": ld}
+            python_env["gocache_seed"] = install_go(s, lambda m: say("==> " + m))
         install_share(s)
-        python_env["gocache_seed"] = install_go(s, lambda m: say("==> " + m))
     else:
         install_share(s)
     with open(os.path.join(s.state, "python.json"), "w") as f:

@@ -115,6 +115,17 @@ func checkDoor(t *testing.T, h *hub, sessions []session) {
 				t.Errorf("the host's list of users does not show %s's server running: %+v", s.Name, users)
 			}
 		}
+		// The idle culler runs as a hub service, with its own role.
+		var services map[string]struct {
+			Name    string   `json:"name"`
+			Command []string `json:"command"`
+			Roles   []string `json:"roles"`
+		}
+		if _, err := host.hubAPI(ctx, http.MethodGet, "services", &services); err != nil {
+			t.Errorf("the host lists the hub's services: %v", err)
+		} else if c, ok := services["idle-culler"]; !ok || !strings.Contains(strings.Join(c.Command, " "), "jupyterhub_idle_culler") {
+			t.Errorf("the hub has no idle-culler service running jupyterhub_idle_culler: %+v", services)
+		}
 		if _, _, err := holder.do(ctx, http.MethodGet, h.URL+"/hub/admin", nil, nil); err == nil || !strings.Contains(err.Error(), "403") {
 			t.Errorf("an attendee opened the admin page: %v", err)
 		}
