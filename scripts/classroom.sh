@@ -77,7 +77,15 @@ stop_hub() {
 	[[ -n "$hub" ]] && kill -TERM "$hub" 2>/dev/null || true
 }
 trap stop_hub INT TERM HUP
-setsid "$ROOT/.venv/bin/jupyterhub" -f "$ROOT/deploy/classroom/jupyterhub_config.py" </dev/null &
+hub_cmd=("$ROOT/.venv/bin/jupyterhub" -f "$ROOT/deploy/classroom/jupyterhub_config.py")
+if command -v setsid >/dev/null; then
+	setsid "${hub_cmd[@]}" </dev/null &
+else # macOS: the hub ignores the terminal's SIGHUP instead (Ctrl+C reaches it too)
+	(
+		trap '' HUP
+		exec "${hub_cmd[@]}" </dev/null
+	) &
+fi
 hub=$!
 status=0
 while kill -0 "$hub" 2>/dev/null; do

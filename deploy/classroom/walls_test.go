@@ -164,8 +164,13 @@ func classAttacks(t *testing.T, h *hub, victim string) []attack {
 	if raw, err := os.ReadFile(filepath.Join(state, "python.json")); err == nil {
 		_ = json.Unmarshal(raw, &python)
 	}
-	if seedFile == "" || modFile == "" || python.Venv == "" {
-		t.Fatalf("cannot find the shared Go caches' files (%q, %q) or the attendees' venv (%q)", seedFile, modFile, python.Venv)
+	mods, _ := filepath.Glob(filepath.Join(python.Venv, "lib", "python3*", "site-packages", "jupyter_server", "__init__.py"))
+	venvModule := ""
+	if len(mods) > 0 {
+		venvModule = mods[0]
+	}
+	if seedFile == "" || modFile == "" || venvModule == "" {
+		t.Fatalf("cannot find the shared Go caches' files (%q, %q) or the attendees' venv's jupyter_server (%q)", seedFile, modFile, python.Venv)
 	}
 	return []attack{
 		listAttack("list the host's home", hostHome),
@@ -183,7 +188,7 @@ func classAttacks(t *testing.T, h *hub, victim string) []attack {
 		// file in its folder.
 		createAttack("put a program beside .bin/workshop-server and gonb", filepath.Join(h.Dir, "share", "bin")),
 		writeAttack("change .venv/bin/jupyter-lab", filepath.Join(python.Venv, "bin", "jupyter-lab")),
-		writeAttack("change a Python module of the venv", filepath.Join(python.Venv, "lib", "python3.11", "site-packages", "jupyter_server", "__init__.py")),
+		writeAttack("change a Python module of the venv", venvModule),
 		writeAttack("change an entry of the shared Go build cache", seedFile),
 		createAttack("add an entry to the shared Go build cache", filepath.Dir(seedFile)),
 		writeAttack("change a module in the shared Go module cache", modFile),
