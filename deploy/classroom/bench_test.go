@@ -63,13 +63,13 @@ var flagBusyRetries = flag.Int("busy-retries", 2, "how many times a class size i
 
 // classFigures are the measurements of one class size.
 type classFigures struct {
-	Attendees        int
-	SpawnP50, Spawn  time.Duration // spawn asked -> ready: median, max
-	FirstOutput      time.Duration // spawn asked -> the notebook's first output, max over attendees
+	Attendees       int
+	SpawnP50, Spawn time.Duration // spawn asked -> ready: median, max
+	FirstOutput     time.Duration // spawn asked -> the notebook's first output, max over attendees
 	// FirstCell is the time of the notebook's first Go cell (the first
 	// compile: GoNB builds the workshop's packages the cell imports),
 	// median over attendees.
-	FirstCell time.Duration
+	FirstCell        time.Duration
 	CellP50, CellP95 time.Duration // per cell, over every cell of every attendee
 	// Memory of one attendee (their Jupyter server, kernel with its builds
 	// and gopls, mock server), in bytes: the median of every sample of
