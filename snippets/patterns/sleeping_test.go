@@ -7,7 +7,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/internal/syncwriter"
+	"github.com/go-async-workshop/workshop/internal/syncwriter"
 )
 
 // TestSleepingTasks runs both versions in a synctest bubble: the sleeps take

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/internal/syncwriter"
+	"github.com/go-async-workshop/workshop/internal/syncwriter"
 )
 
 // lastLine returns the bar's current line: the text after the last \r.

@@ -17,8 +17,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/go-async-workshop/workshop/internal/cli"
 	cw "github.com/go-async-workshop/workshop/snippets/contentwarnings"
-	"github.com/go-async-workshop/workshop/snippets/internal/cli"
 	"github.com/go-async-workshop/workshop/snippets/knobs"
 	"github.com/go-async-workshop/workshop/snippets/timeline"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"

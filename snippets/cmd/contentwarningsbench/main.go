@@ -36,7 +36,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/internal/cli"
+	"github.com/go-async-workshop/workshop/internal/cli"
 	"github.com/go-async-workshop/workshop/snippets/knobs"
 	"golang.org/x/sync/errgroup"
 

@@ -10,8 +10,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/internal/cli"
-	"github.com/go-async-workshop/workshop/snippets/internal/syncwriter"
+	"github.com/go-async-workshop/workshop/internal/cli"
+	"github.com/go-async-workshop/workshop/internal/syncwriter"
 	"github.com/go-async-workshop/workshop/snippets/patterns"
 )
 

@@ -12,7 +12,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/internal/cli"
+	"github.com/go-async-workshop/workshop/internal/cli"
 	"github.com/go-async-workshop/workshop/snippets/mosaic"
 	"github.com/go-async-workshop/workshop/snippets/patterns"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"

@@ -10,7 +10,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/internal/cli"
+	"github.com/go-async-workshop/workshop/internal/cli"
 	"github.com/go-async-workshop/workshop/snippets/patterns"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )

@@ -38,19 +38,12 @@ func Main(run RunFunc) {
 // once anything sees ctx.Done(), another Ctrl+C has its default effect and
 // ends the process. stop releases the signal and the context.
 func interruptContext() (ctx context.Context, stop func()) {
+	caught, release := signal.NotifyContext(context.Background(), os.Interrupt)
 	ctx, cancel := context.WithCancel(context.Background())
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt)
 	stop = func() {
-		signal.Stop(sig)
+		release()
 		cancel()
 	}
-	go func() {
-		select {
-		case <-sig:
-		case <-ctx.Done():
-		}
-		stop()
-	}()
+	context.AfterFunc(caught, stop)
 	return ctx, stop
 }

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-async-workshop/workshop/internal/cli"
 	"github.com/go-async-workshop/workshop/server/mockserver"
 	"github.com/go-async-workshop/workshop/server/servertest"
-	"github.com/go-async-workshop/workshop/snippets/internal/cli"
 )
 
 // LatencyScale is the server's latency scale in the programs' tests: small
