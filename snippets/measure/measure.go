@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-async-workshop/workshop/internal/cpustat"
 	"github.com/go-async-workshop/workshop/snippets/timeline"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
@@ -129,7 +130,7 @@ func Start(ctx context.Context, c *videoapi.Client, name string, opts ...Option)
 	if err := c.ResetStats(ctx); err != nil {
 		stop(r.out, fmt.Errorf("cannot reset the server's counters: %w", err))
 	}
-	r.cpu0 = cpuTime()
+	r.cpu0 = cpustat.Process()
 	r.Recorder = timeline.New()
 	if r.progressTotal > 0 {
 		r.startBar()
@@ -156,7 +157,7 @@ func (r *Run) Set(key string, value float64) {
 func (r *Run) Result() Result {
 	r.Recorder.Stop()
 	r.stopProgress()
-	cpu := cpuTime() - r.cpu0
+	cpu := cpustat.Process() - r.cpu0
 	res := Result{
 		Name:        r.name,
 		WallSeconds: r.Recorder.Elapsed().Seconds(),

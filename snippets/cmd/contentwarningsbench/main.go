@@ -33,10 +33,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/go-async-workshop/workshop/internal/cli"
+	"github.com/go-async-workshop/workshop/internal/cpustat"
 	"github.com/go-async-workshop/workshop/snippets/knobs"
 	"golang.org/x/sync/errgroup"
 
@@ -125,9 +125,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			pipeline := map[string]func(context.Context, cw.Options) (cw.Result, error){
 				"sync": cw.Sync, "attempt": cw.Attempt, "final": cw.Final,
 			}[mode]
-			cpu0 := processCPU()
+			cpu0 := cpustat.Process()
 			res, err := pipeline(ctx, o)
-			cpu := processCPU() - cpu0
+			cpu := cpustat.Process() - cpu0
 			rec.Stop()
 			if err != nil {
 				return fmt.Errorf("%s: %w", mode, err)
@@ -211,10 +211,10 @@ func measurePass() passTime {
 	cw.Model{Work: 1}.Warnings("") // allocate the buffer first
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	cpu0, start := threadCPU(), time.Now()
+	cpu0, start := cpustat.Thread(), time.Now()
 	cw.Model{Work: calibrationPasses}.Warnings("")
 	wall := time.Since(start)
-	cpu := threadCPU() - cpu0
+	cpu := cpustat.Thread() - cpu0
 	if cpu <= 0 { // no per-thread clock: fall back to the wall time
 		cpu = wall
 	}
@@ -240,16 +240,6 @@ func occupancy(spans []timeline.Span, lane string, slots int) float64 {
 		return 0
 	}
 	return min(1, busy.Seconds()/(float64(slots)*(last-first).Seconds()))
-}
-
-// processCPU returns the CPU time (user + system) of this whole process,
-// the in-process server included, or 0.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // bound holds the two lower limits on Final's wall time.
