@@ -47,3 +47,20 @@ func interruptContext() (ctx context.Context, stop func()) {
 	context.AfterFunc(caught, stop)
 	return ctx, stop
 }
+
+// DefaultError returns err, the error met while reading the default of the
+// flag name (from an environment variable, say), unless that flag was given
+// on the command line: then the default does not matter. So a bad
+// environment value stops a program only where it would be used, and never
+// stops -h. Call it after fs.Parse.
+func DefaultError(fs *flag.FlagSet, name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	if given {
+		return nil
+	}
+	return fmt.Errorf("%w (or give -%s)", err, name)
+}

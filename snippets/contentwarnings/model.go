@@ -28,7 +28,7 @@ const Keyword = "NASA"
 // texts that mention NASA.
 type Model struct {
 	// Work is the CPU cost per call in SHA-512 passes over 100 MB (0 = none;
-	// 0.4 hashes 40 MB once; knobs.TalkModelWork, 10, is the talk's model).
+	// 0.4 hashes 40 MB once; workload.TalkModelWork, 10, is the talk's model).
 	Work float64
 }
 

@@ -7,9 +7,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/knobs"
 	"github.com/go-async-workshop/workshop/snippets/progress"
 	"github.com/go-async-workshop/workshop/snippets/timeline"
+	"github.com/go-async-workshop/workshop/snippets/tool/workload"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
@@ -69,8 +69,8 @@ func begin(ctx context.Context, o Options, mode string) (*run, error) {
 	if o.N < 1 {
 		return nil, fmt.Errorf("contentwarnings: Options.N = %d, want at least 1", o.N)
 	}
-	if !(o.Model.Work >= 0 && o.Model.Work <= knobs.MaxModelWork) {
-		return nil, fmt.Errorf("contentwarnings: Model.Work = %g, want 0 to %d", o.Model.Work, knobs.MaxModelWork)
+	if !(o.Model.Work >= 0 && o.Model.Work <= workload.MaxModelWork) {
+		return nil, fmt.Errorf("contentwarnings: Model.Work = %g, want 0 to %d", o.Model.Work, workload.MaxModelWork)
 	}
 	r := &run{Options: o, mode: mode, start: time.Now()}
 	o.Timeline.DeclareLanes(LaneVideo, LaneTranscript, LaneModel, LaneSave)

@@ -37,7 +37,7 @@ import (
 
 	"github.com/go-async-workshop/workshop/internal/cli"
 	"github.com/go-async-workshop/workshop/internal/cpustat"
-	"github.com/go-async-workshop/workshop/snippets/knobs"
+	"github.com/go-async-workshop/workshop/snippets/tool/workload"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/go-async-workshop/workshop/server/mockserver"
@@ -63,11 +63,15 @@ func parse(args []string, stdout io.Writer) (config, error) {
 	fs := flag.NewFlagSet("contentwarningsbench", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	var c config
-	fs.IntVar(&c.n, "n", knobs.Videos(), "number of videos")
-	works := fs.String("work", strconv.FormatFloat(knobs.DefaultModelWork, 'g', -1, 64), "comma-separated model work levels (SHA-512 passes over 100 MB per video)")
+	videos, videosErr := workload.Videos()
+	fs.IntVar(&c.n, "n", videos, "number of videos ($"+workload.EnvVideos+")")
+	works := fs.String("work", strconv.FormatFloat(workload.DefaultModelWork, 'g', -1, 64), "comma-separated model work levels (SHA-512 passes over 100 MB per video)")
 	fs.StringVar(&c.api, "api", "", "use the server at this URL instead of starting one in-process")
 	fs.Float64Var(&c.scale, "scale", 1, "latency scale (of the in-process server, or the one -api runs with)")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := cli.DefaultError(fs, "n", videosErr); err != nil {
 		return c, err
 	}
 	if c.n < 1 {
@@ -77,7 +81,7 @@ func parse(args []string, stdout io.Writer) (config, error) {
 		return c, fmt.Errorf("-scale %g: want 0..%g", c.scale, mockserver.MaxLatencyScale)
 	}
 	for _, w := range strings.Split(*works, ",") {
-		v, err := knobs.ParseModelWork(w)
+		v, err := workload.ParseModelWork(w)
 		if err != nil {
 			return c, fmt.Errorf("-work %q: %w", *works, err)
 		}

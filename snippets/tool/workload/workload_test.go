@@ -1,7 +1,7 @@
-package knobs
+package workload
 
 import (
-	"os"
+	"strings"
 	"testing"
 )
 
@@ -37,29 +37,39 @@ func TestParse(t *testing.T) {
 
 func TestFromEnv(t *testing.T) {
 	tests := []struct {
-		value    string
-		work     float64
-		videos   int
-		exitCode int // 0: no exit
+		value  string
+		work   float64
+		videos int
+		err    string // in the error, "" for none
 	}{
-		{"", DefaultModelWork, DefaultVideos, 0},
-		{"3", 3, 3, 0},
-		{"many", DefaultModelWork, DefaultVideos, 2},
+		{"", DefaultModelWork, DefaultVideos, ""},
+		{" ", DefaultModelWork, DefaultVideos, ""},
+		{"3", 3, 3, ""},
+		{"many", DefaultModelWork, DefaultVideos, "many"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.value, func(t *testing.T) {
-			code := 0
-			exit = func(c int) { code = c }
-			t.Cleanup(func() { exit = os.Exit })
 			t.Setenv(EnvModelWork, tt.value)
 			t.Setenv(EnvVideos, tt.value)
-			if got := ModelWork(); got != tt.work || code != tt.exitCode {
-				t.Errorf("ModelWork() = %g, exit %d; want %g, exit %d", got, code, tt.work, tt.exitCode)
+			check := func(name string, err error) {
+				t.Helper()
+				switch {
+				case tt.err == "" && err != nil:
+					t.Errorf("%s: unexpected error %v", name, err)
+				case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), "fix or unset it")):
+					t.Errorf("%s: error %v, want one naming %q and saying how to fix it", name, err, tt.err)
+				}
 			}
-			code = 0
-			if got := Videos(); got != tt.videos || code != tt.exitCode {
-				t.Errorf("Videos() = %d, exit %d; want %d, exit %d", got, code, tt.videos, tt.exitCode)
+			work, err := ModelWork()
+			if work != tt.work {
+				t.Errorf("ModelWork() = %g, want %g", work, tt.work)
 			}
+			check("ModelWork", err)
+			videos, err := Videos()
+			if videos != tt.videos {
+				t.Errorf("Videos() = %d, want %d", videos, tt.videos)
+			}
+			check("Videos", err)
 		})
 	}
 }

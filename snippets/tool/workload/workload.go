@@ -1,11 +1,14 @@
-// Package knobs reads the workshop's knobs: the environment variables that
-// size what the notebooks and programs do, with the workshop's values as
+// Package workload reads how much work the notebooks and programs do: the
+// environment variables that size them, with the workshop's values as
 // defaults. Set one in a notebook with GoNB's %env, for example
 //
 //	%env WORKSHOP_VIDEOS=20
 //
-// to run a notebook in its quick mode.
-package knobs
+// to run a notebook in its quick mode. A value that does not parse is an
+// error, returned with the default: the notebook or program decides what to
+// do with it (a typo must not silently give a different lesson, and must not
+// stop a program's -h either).
+package workload
 
 import (
 	"fmt"
@@ -66,31 +69,28 @@ func ParseModelWork(s string) (float64, error) {
 }
 
 // Videos returns $WORKSHOP_VIDEOS, or DefaultVideos when it is unset. A
-// malformed value stops the program with a message saying what is wrong: a
-// typo must not silently give a different lesson.
-func Videos() int {
+// value that does not parse gives DefaultVideos and an error that says what
+// is wrong and how to fix it.
+func Videos() (int, error) {
 	return fromEnv(EnvVideos, DefaultVideos, ParseVideos)
 }
 
 // ModelWork returns $WORKSHOP_MODEL_WORK, or DefaultModelWork when it is
-// unset. A malformed value stops the program with a message.
-func ModelWork() float64 {
+// unset. A value that does not parse gives DefaultModelWork and an error.
+func ModelWork() (float64, error) {
 	return fromEnv(EnvModelWork, DefaultModelWork, ParseModelWork)
 }
 
-// exit stops the program; tests replace it.
-var exit = os.Exit
-
-func fromEnv[T any](name string, def T, parse func(string) (T, error)) T {
+// fromEnv parses the variable name with parse, or returns def when it is
+// unset or blank.
+func fromEnv[T any](name string, def T, parse func(string) (T, error)) (T, error) {
 	s, ok := os.LookupEnv(name)
 	if !ok || strings.TrimSpace(s) == "" {
-		return def
+		return def, nil
 	}
 	v, err := parse(s)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "$%s: %v; fix or unset it\n", name, err)
-		exit(2)
-		return def
+		return def, fmt.Errorf("$%s: %w; fix or unset it", name, err)
 	}
-	return v
+	return v, nil
 }
