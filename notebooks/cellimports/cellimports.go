@@ -52,11 +52,11 @@ import (
 	_ "github.com/go-async-workshop/workshop/server/gate"
 	_ "github.com/go-async-workshop/workshop/server/mockserver"
 	_ "github.com/go-async-workshop/workshop/snippets/contentwarnings"
-	_ "github.com/go-async-workshop/workshop/snippets/isolate"
 	_ "github.com/go-async-workshop/workshop/snippets/measure"
 	_ "github.com/go-async-workshop/workshop/snippets/mosaic"
-	_ "github.com/go-async-workshop/workshop/snippets/slider"
 	_ "github.com/go-async-workshop/workshop/snippets/timeline"
+	_ "github.com/go-async-workshop/workshop/snippets/tool/slider"
+	_ "github.com/go-async-workshop/workshop/snippets/tool/subprocess"
 	_ "github.com/go-async-workshop/workshop/snippets/tool/workload"
 	_ "github.com/go-async-workshop/workshop/snippets/videoapi"
 

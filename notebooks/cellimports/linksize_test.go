@@ -51,11 +51,11 @@ measure.ShowLimits("sweep", 10, []measure.LimitPoint{{Limit: 10, Result: run.Res
 	{"content warnings", []string{"snippets/videoapi", "snippets/contentwarnings"},
 		`ctx := context.Background(); c := videoapi.New(""); m := contentwarnings.Model{Work: 0.01}
 s := contentwarnings.Steps{Client: c, Model: m}; fmt.Println(s.ProcessVideo(ctx, "a"))`},
-	{"subprocess", []string{"snippets/isolate"},
-		`isolate.Run(func() { panic("boom") })`},
+	{"subprocess", []string{"snippets/tool/subprocess"},
+		`subprocess.Run(func() { panic("boom") })`},
 	{"mosaic", []string{"snippets/mosaic"},
 		`img, err := mosaic.Assemble(2, [][]byte{nil, nil}); fmt.Println(img, err)`},
-	{"slider", []string{"snippets/slider"},
+	{"slider", []string{"snippets/tool/slider"},
 		`slider.Run("limit", 1, 100, 10, func(limit int) { fmt.Println(limit) })`},
 	{"second mock server", []string{"snippets/videoapi", "server/mockserver"},
 		`cfg := mockserver.DefaultConfig(); cfg.Addr = "127.0.0.1:0"; cfg.MaxWaiting = 20

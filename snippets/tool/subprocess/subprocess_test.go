@@ -1,4 +1,4 @@
-package isolate
+package subprocess
 
 import (
 	"fmt"
@@ -53,7 +53,7 @@ func TestRunDeadlock(t *testing.T) {
 	if strings.Contains(o.Output, "printed before Run") {
 		t.Errorf("the output holds what the copy printed before reaching Run:\n%s", o.Output)
 	}
-	if !strings.Contains(o.Output, "isolate_test.go:") || strings.Contains(o.Output, "+0x") {
+	if !strings.Contains(o.Output, "subprocess_test.go:") || strings.Contains(o.Output, "+0x") {
 		t.Errorf("the frames are not cleaned:\n%s", o.Output)
 	}
 }
@@ -155,7 +155,7 @@ func TestClean(t *testing.T) {
 			"  sync.(*WaitGroup).Go()\n      sync/waitgroup.go:239"},
 		{"path inside a message", "open /tmp/gonb_1234/main.go: no such file", "open main.go: no such file"},
 		{"URL untouched", "GET http://127.0.0.1:8000/videos/x.go: 404", "GET http://127.0.0.1:8000/videos/x.go: 404"},
-		{"Run's frames left out", "main.main.func1()\n\tmain.go:9\n" + ownPackage + "Run(0x538af8)\n\tisolate.go:88 +0x1c\nmain.main()\n\tmain.go:8",
+		{"Run's frames left out", "main.main.func1()\n\tmain.go:9\n" + ownPackage + "Run(0x538af8)\n\tsubprocess.go:88 +0x1c\nmain.main()\n\tmain.go:8",
 			"main.main.func1()\n\tmain.go:9\nmain.main()\n\tmain.go:8"},
 		{"race reports after the first left out", "views: 3\n==================\nWARNING: DATA RACE\nRead at 0x1 by goroutine 8:\n==================\n==================\nWARNING: DATA RACE\nWrite at 0x1 by goroutine 9:\n==================\n==================\nWARNING: DATA RACE\nWrite at 0x2 by goroutine 7:\n==================\nFound 3 data race(s)",
 			"views: 3\n==================\nWARNING: DATA RACE\nRead at 0x1 by goroutine 8:\n==================\n(2 more data race reports left out)\nFound 3 data race(s)"},
@@ -176,7 +176,7 @@ func TestTrimpathMainModule(t *testing.T) {
 	if mod == "" {
 		t.Skip("no build information in this test binary")
 	}
-	if got := shortPath(mod + "/snippets/isolate/isolate.go"); got != "snippets/isolate/isolate.go" {
+	if got := shortPath(mod + "/snippets/tool/subprocess/subprocess.go"); got != "snippets/tool/subprocess/subprocess.go" {
 		t.Errorf("shortPath = %q, want the path inside the main module", got)
 	}
 }
@@ -227,7 +227,7 @@ func TestRaceOptions(t *testing.T) {
 // runs the calling test there, failing with its output if it fails.
 func runWithoutRace(t *testing.T) {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "isolate.test")
+	bin := filepath.Join(t.TempDir(), "subprocess.test")
 	build := exec.Command("go", "test", "-c", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0") // and without cgo, which hides deadlocks too
 	if out, err := build.CombinedOutput(); err != nil {

@@ -1,9 +1,9 @@
-// Package isolate runs a piece of a program in a separate process and shows
+// Package subprocess runs a piece of a program in a separate process and shows
 // what that process printed, so that a notebook cell can demonstrate a
 // program that crashes (a deadlock, a panic) or a data race report without
 // failing itself.
 //
-//	isolate.Run(func() {
+//	subprocess.Run(func() {
 //		ch := make(chan int)
 //		ch <- 1 // nobody receives: the runtime stops the program
 //	})
@@ -19,7 +19,7 @@
 // in programs built without -race that do not link C code (cgo; on Linux a
 // program importing net usually does): elsewhere a deadlocked copy just
 // waits, and Run stops it after Timeout.
-package isolate
+package subprocess
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ import (
 
 // EnvCall names the environment variable that tells a copy of the program
 // which call of Run it is for (1 for the first call, and so on).
-const EnvCall = "WORKSHOP_ISOLATE_CALL"
+const EnvCall = "WORKSHOP_SUBPROCESS_CALL"
 
 // Timeout bounds how long the copy may run: a function that blocks forever
 // without the runtime noticing (a goroutine waiting on a timer, or any
@@ -57,7 +57,7 @@ const (
 
 // start is what the copy prints when it reaches its call of Run: the
 // original keeps only what follows it.
-const start = "\x00isolate: start\x00\n"
+const start = "\x00subprocess: start\x00\n"
 
 // Outcome is how the separate process ended and what it printed.
 type Outcome struct {

@@ -21,7 +21,9 @@ import (
 	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/comms"
 	"github.com/janpfeifer/gonb/gonbui/dom"
+	"github.com/janpfeifer/gonb/gonbui/protocol"
 	"github.com/janpfeifer/gonb/gonbui/widgets"
 )
 
@@ -63,6 +65,7 @@ func Run(label string, min, max, value int, f func(int)) {
 	}
 	box := newBox(label, min, max, value)
 	if !box.shown() {
+		box.release(value)
 		box.close()
 		once(label, value, f)
 		return
@@ -91,6 +94,12 @@ type box struct {
 	ready                               chan struct{} // closed when the browser shows the widgets
 }
 
+// frontEndWait is FrontEndWait; tests shorten it.
+var frontEndWait = FrontEndWait
+
+// releaseEvery is how often release answers in the browser's place.
+const releaseEvery = 10 * time.Millisecond
+
 // newBox draws the box and starts the widgets. They are ready once the
 // browser has sent their first values, which a notebook without a browser
 // never does: shown waits for that at most FrontEndWait.
@@ -107,24 +116,61 @@ func newBox(label string, min, max, value int) *box {
 		`<div style="font-size:14px;margin:6px 0"><div id="%s" style="display:flex;align-items:center;gap:10px">`+
 			`<b>%s</b></div><div id="%s" style="margin-top:4px;opacity:.8">starting the slider…</div></div>`,
 		b.rowID, html.EscapeString(label), b.statusID))
+	b.slider = widgets.Slider(min, max, value).AppendTo(b.rowID)
+	b.button = widgets.Button("Done").AppendTo(b.rowID)
 	go func() {
-		// Each Done blocks until the browser has answered.
-		b.slider = widgets.Slider(min, max, value).AppendTo(b.rowID).Done()
+		// Each Done blocks until the browser has answered (or release
+		// answers in its place).
+		b.slider.Done()
 		dom.TransientJavascript(fmt.Sprintf(`document.getElementById(%q).style.width = "24em";`, b.slider.HtmlId()))
 		dom.Append(b.rowID, fmt.Sprintf(`<code id="%s" style="min-width:3em">%d</code>`, b.valueID, value))
-		b.button = widgets.Button("Done").AppendTo(b.rowID).Done()
+		b.button.Done()
 		close(b.ready)
 	}()
 	return b
 }
 
-// shown reports whether the browser showed the widgets within FrontEndWait.
+// shown reports whether the browser showed the widgets within frontEndWait.
 func (b *box) shown() bool {
 	select {
 	case <-b.ready:
 		return true
-	case <-time.After(FrontEndWait):
+	case <-time.After(frontEndWait):
 		return false
+	}
+}
+
+// release ends the goroutine that newBox started, once no browser has shown
+// the widgets: each widget's Done waits for the browser's first message on
+// the widget's address, so release hands those messages to GoNB's
+// dispatcher itself, as the browser's would arrive, until that goroutine
+// has finished. A message for the button sent before its Done listens is
+// dropped, hence the repeats; and since GoNB's dispatcher (v0.11.4) stops
+// delivering anything once a message arrives for an address nobody listens
+// to, release listens to both addresses itself while it sends.
+func (b *box) release(value int) {
+	for _, address := range []string{b.slider.Address(), b.button.Address()} {
+		id := comms.Subscribe(address, func(string, int) {})
+		defer comms.Unsubscribe(id)
+	}
+	tick := time.NewTicker(releaseEvery)
+	defer tick.Stop()
+	for {
+		deliver(b.slider.Address(), value)
+		deliver(b.button.Address(), 0)
+		select {
+		case <-b.ready:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// deliver hands value to the cell's subscribers of address, as if the
+// browser had sent it.
+func deliver(address string, value int) {
+	if gonbui.OnCommValueUpdate != nil {
+		gonbui.OnCommValueUpdate(&protocol.CommValue{Address: address, Value: value})
 	}
 }
 

@@ -1,6 +1,6 @@
-//go:build race
+//go:build !race
 
-package isolate
+package subprocess
 
 // raceEnabled reports whether the test binary was built with -race.
-const raceEnabled = true
+const raceEnabled = false
