@@ -18,7 +18,7 @@ import (
 	"strings"
 
 	"github.com/go-async-workshop/workshop/internal/cli"
-	cw "github.com/go-async-workshop/workshop/snippets/contentwarnings"
+	cw "github.com/go-async-workshop/workshop/snippets/lesson/contentwarnings"
 	"github.com/go-async-workshop/workshop/snippets/timeline"
 	"github.com/go-async-workshop/workshop/snippets/tool/workload"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"

@@ -41,7 +41,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/go-async-workshop/workshop/server/mockserver"
-	cw "github.com/go-async-workshop/workshop/snippets/contentwarnings"
+	cw "github.com/go-async-workshop/workshop/snippets/lesson/contentwarnings"
 	"github.com/go-async-workshop/workshop/snippets/timeline"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )

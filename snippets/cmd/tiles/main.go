@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/go-async-workshop/workshop/internal/cli"
-	"github.com/go-async-workshop/workshop/snippets/mosaic"
-	"github.com/go-async-workshop/workshop/snippets/patterns"
+	"github.com/go-async-workshop/workshop/snippets/lesson/concurrency"
+	"github.com/go-async-workshop/workshop/snippets/lesson/mosaic"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	n := *cols * *rows
 
 	start := time.Now()
-	if _, err := patterns.Sequential(ctx, n, tile); err != nil {
+	if _, err := concurrency.Sequential(ctx, n, tile); err != nil {
 		return err
 	}
 	seq := time.Since(start)
@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	start = time.Now()
-	tiles, err := patterns.Concurrent(ctx, n, tile)
+	tiles, err := concurrency.Concurrent(ctx, n, tile)
 	if err != nil {
 		return err
 	}

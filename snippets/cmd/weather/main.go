@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/go-async-workshop/workshop/internal/cli"
-	"github.com/go-async-workshop/workshop/snippets/patterns"
+	"github.com/go-async-workshop/workshop/snippets/lesson/concurrency"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 	start := time.Now()
 	got, failed := 0, 0
-	patterns.PubSub(ctx, Cities, *every,
+	concurrency.PubSub(ctx, Cities, *every,
 		func(ctx context.Context, city City) (reading, error) {
 			w, err := c.Weather(ctx, city.Lat, city.Lon)
 			return reading{city, w}, err

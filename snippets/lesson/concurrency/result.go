@@ -1,4 +1,4 @@
-package patterns
+package concurrency
 
 // Async runs f in a new goroutine and returns a channel that delivers its
 // result once: the counterpart of asyncio.create_task, and receiving from

@@ -1,4 +1,4 @@
-// Package patterns holds Go's concurrency patterns as small functions, one
+// Package concurrency holds Go's concurrency patterns as small functions, one
 // file per pattern, each the counterpart of an asyncio idiom.
 //
 // Where asyncio runs coroutines on one event loop and needs await to switch
@@ -7,4 +7,4 @@
 // statement starts it concurrently, and channels, sync.WaitGroup,
 // errgroup, semaphores and context do what gather, Queue, Semaphore,
 // TaskGroup and cancellation do in asyncio.
-package patterns
+package concurrency
