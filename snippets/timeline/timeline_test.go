@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -206,14 +207,16 @@ func TestTrackReturnsError(t *testing.T) {
 }
 
 func TestStopFreezesClock(t *testing.T) {
-	r := New()
-	time.Sleep(2 * time.Millisecond)
-	r.Stop()
-	e := r.Elapsed()
-	time.Sleep(2 * time.Millisecond)
-	if r.Elapsed() != e || e <= 0 {
-		t.Errorf("Elapsed after Stop changed: %v then %v", e, r.Elapsed())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		r := New()
+		time.Sleep(2 * time.Millisecond)
+		r.Stop()
+		e := r.Elapsed()
+		time.Sleep(2 * time.Millisecond)
+		if r.Elapsed() != e || e != 2*time.Millisecond {
+			t.Errorf("Elapsed after Stop changed or is wrong: %v then %v, want 2ms", e, r.Elapsed())
+		}
+	})
 }
 
 func TestNilRecorder(t *testing.T) {

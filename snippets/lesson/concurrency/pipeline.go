@@ -24,17 +24,26 @@ func Generate[T any](ctx context.Context, items ...T) <-chan T {
 
 // Stage fans out: workers goroutines read in, apply f and send the results
 // on one channel (fan-in), which is closed once every worker is done. The
-// results come in completion order, like asyncio.as_completed.
+// results come in completion order, like asyncio.as_completed. Once ctx is
+// done the workers stop applying f and drain in without sending anything,
+// so that a stage before this one is never left blocked on a send; out is
+// closed when in is. Stage panics with fewer than one worker (nobody would
+// read in): that is the calling code's mistake, found on its first run.
 func Stage[T, R any](ctx context.Context, in <-chan T, workers int, f func(T) R) <-chan R {
+	if err := checkLimit("workers", workers); err != nil {
+		panic(err)
+	}
 	out := make(chan R)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for v := range in {
+				if ctx.Err() != nil {
+					continue // cancelled: drain in
+				}
 				select {
 				case out <- f(v):
 				case <-ctx.Done():
-					return
 				}
 			}
 		})

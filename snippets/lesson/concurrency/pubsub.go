@@ -2,6 +2,7 @@ package concurrency
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -12,9 +13,13 @@ import (
 // publishes the message; the consumer handles messages one at a time. When
 // ctx is cancelled the producers stop, the channel is closed, and PubSub
 // returns once the consumer has handled every message sent. Fetch errors are
-// passed to consume's err argument instead of a message.
+// passed to consume's err argument instead of a message. An interval of
+// zero or less is an error (a ticker needs a positive one).
 func PubSub[S, M any](ctx context.Context, sources []S, every time.Duration,
-	fetch func(context.Context, S) (M, error), consume func(m M, err error)) {
+	fetch func(context.Context, S) (M, error), consume func(m M, err error)) error {
+	if every <= 0 {
+		return fmt.Errorf("concurrency: publishing every %v: want a positive interval", every)
+	}
 	messages := make(chan result[M], len(sources))
 	var producers sync.WaitGroup
 	for _, src := range sources {
@@ -39,6 +44,7 @@ func PubSub[S, M any](ctx context.Context, sources []S, every time.Duration,
 	for r := range messages { // the consumer
 		consume(r.value, r.err)
 	}
+	return nil
 }
 
 // result carries a value or an error through a channel.

@@ -11,7 +11,11 @@ import (
 // LimitedChan makes n calls concurrently but at most limit at a time, using
 // a buffered channel as the semaphore: sending takes a slot (it blocks while
 // the channel is full), receiving gives it back. Like `async with sem:`.
+// A limit below 1 is an error: no call could ever take a slot.
 func LimitedChan[T any](ctx context.Context, n, limit int, call Call[T]) ([]T, error) {
+	if err := checkLimit("limit", limit); err != nil {
+		return nil, err
+	}
 	out := make([]T, n)
 	errs := make([]error, n)
 	slots := make(chan struct{}, limit)
@@ -29,8 +33,11 @@ func LimitedChan[T any](ctx context.Context, n, limit int, call Call[T]) ([]T, e
 
 // LimitedWeighted is LimitedChan with golang.org/x/sync/semaphore, whose
 // Acquire also gives up when ctx is cancelled (a waiting goroutine returns
-// ctx's error instead of calling).
+// ctx's error instead of calling). A limit below 1 is an error.
 func LimitedWeighted[T any](ctx context.Context, n, limit int, call Call[T]) ([]T, error) {
+	if err := checkLimit("limit", limit); err != nil {
+		return nil, err
+	}
 	out := make([]T, n)
 	errs := make([]error, n)
 	sem := semaphore.NewWeighted(int64(limit))

@@ -15,9 +15,13 @@ type Job[J any] struct {
 // channel, like asyncio.Queue with worker tasks. Closing the channel is the
 // sentinel (no None per worker is needed: every worker's range loop ends),
 // and WaitGroup.Wait is queue.join(). If ctx is cancelled, no more items are
-// queued and the results not computed stay zero.
+// queued, the results not computed stay zero and the error is ctx's. Fewer
+// than one worker is an error: nobody would ever take an item.
 func WorkerPool[J, R any](ctx context.Context, items []J, workers int,
-	work func(ctx context.Context, worker int, item J) R) []R {
+	work func(ctx context.Context, worker int, item J) R) ([]R, error) {
+	if err := checkLimit("workers", workers); err != nil {
+		return nil, err
+	}
 	out := make([]R, len(items))
 	queue := make(chan Job[J])
 	var wg sync.WaitGroup
@@ -28,15 +32,20 @@ func WorkerPool[J, R any](ctx context.Context, items []J, workers int,
 			}
 		})
 	}
-feed:
+	err := feed(ctx, queue, items)
+	close(queue) // the sentinel: no more work
+	wg.Wait()    // the join: every worker has finished
+	return out, err
+}
+
+// feed queues every item, or stops with ctx's error once ctx is done.
+func feed[J any](ctx context.Context, queue chan<- Job[J], items []J) error {
 	for i, it := range items {
 		select {
 		case queue <- Job[J]{i, it}:
 		case <-ctx.Done():
-			break feed
+			return ctx.Err()
 		}
 	}
-	close(queue) // the sentinel: no more work
-	wg.Wait()    // the join: every worker has finished
-	return out
+	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/go-async-workshop/workshop/internal/leakcheck"
 	"github.com/go-async-workshop/workshop/server/mockserver"
@@ -263,19 +262,24 @@ func TestPipelinesStopWhenCancelled(t *testing.T) {
 	for _, run := range []func(context.Context, Options) (Result, error){Sync, Attempt, Final} {
 		ctx, cancel := context.WithCancel(context.Background())
 		rec := timeline.New()
-		go func() {
-			// Cancel once the first request has finished.
-			for len(rec.Spans()) == 0 {
-				time.Sleep(time.Millisecond)
-			}
-			cancel()
-		}()
+		rec.SetLive(cancelOnFinish{cancel}, false) // cancel once the first request has finished
 		_, err := run(ctx, Options{Client: c, N: 50, Timeline: rec})
 		cancel()
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("error %v, want context.Canceled", err)
 		}
 	}
+}
+
+// cancelOnFinish is a live log that cancels a context at the first line
+// saying that a piece of work finished.
+type cancelOnFinish struct{ cancel context.CancelFunc }
+
+func (w cancelOnFinish) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), "✔") {
+		w.cancel()
+	}
+	return len(p), nil
 }
 
 func TestBadOptions(t *testing.T) {
