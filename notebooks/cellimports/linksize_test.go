@@ -35,7 +35,7 @@ var cells = []cell{
 		`c := videoapi.New(""); v, err := c.Video(context.Background(), "x"); fmt.Println(v, err)`},
 	{"workload", []string{"snippets/tool/workload"},
 		`fmt.Println(workload.Videos()); fmt.Println(workload.ModelWork())`},
-	{"timeline log", []string{"snippets/timeline"},
+	{"timeline log", []string{"snippets/instrument/timeline"},
 		`rec := timeline.New(); rec.SetLive(os.Stdout, false); rec.Begin("get video", "a")(); fmt.Println(rec.Summary())`},
 	{"measure a run", []string{"snippets/videoapi", "snippets/measure"},
 		`ctx := context.Background(); c := videoapi.New(""); run := measure.Start(ctx, c, "4 in a row", measure.WithProgress("get video", 1))

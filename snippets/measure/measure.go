@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/go-async-workshop/workshop/internal/cpustat"
-	"github.com/go-async-workshop/workshop/snippets/timeline"
+	"github.com/go-async-workshop/workshop/snippets/instrument/timeline"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 

@@ -3,7 +3,7 @@ package measure
 import (
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/progress"
+	"github.com/go-async-workshop/workshop/snippets/instrument/progress"
 )
 
 // startBar draws the progress bar and redraws it from the timeline until

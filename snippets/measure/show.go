@@ -11,7 +11,7 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
 
-	"github.com/go-async-workshop/workshop/snippets/timeline"
+	"github.com/go-async-workshop/workshop/snippets/instrument/timeline"
 )
 
 // stdout is where reports without a Run go as text; tests replace it.

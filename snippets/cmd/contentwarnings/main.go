@@ -18,8 +18,8 @@ import (
 	"strings"
 
 	"github.com/go-async-workshop/workshop/internal/cli"
+	"github.com/go-async-workshop/workshop/snippets/instrument/timeline"
 	cw "github.com/go-async-workshop/workshop/snippets/lesson/contentwarnings"
-	"github.com/go-async-workshop/workshop/snippets/timeline"
 	"github.com/go-async-workshop/workshop/snippets/tool/workload"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )

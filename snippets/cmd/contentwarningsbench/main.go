@@ -41,8 +41,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/go-async-workshop/workshop/server/mockserver"
+	"github.com/go-async-workshop/workshop/snippets/instrument/timeline"
 	cw "github.com/go-async-workshop/workshop/snippets/lesson/contentwarnings"
-	"github.com/go-async-workshop/workshop/snippets/timeline"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 

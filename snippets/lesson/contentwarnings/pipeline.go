@@ -7,8 +7,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/progress"
-	"github.com/go-async-workshop/workshop/snippets/timeline"
+	"github.com/go-async-workshop/workshop/snippets/instrument/progress"
+	"github.com/go-async-workshop/workshop/snippets/instrument/timeline"
 	"github.com/go-async-workshop/workshop/snippets/tool/workload"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )

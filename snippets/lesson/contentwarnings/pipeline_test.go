@@ -13,7 +13,7 @@ import (
 	"github.com/go-async-workshop/workshop/internal/leakcheck"
 	"github.com/go-async-workshop/workshop/server/mockserver"
 	"github.com/go-async-workshop/workshop/server/servertest"
-	"github.com/go-async-workshop/workshop/snippets/timeline"
+	"github.com/go-async-workshop/workshop/snippets/instrument/timeline"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 

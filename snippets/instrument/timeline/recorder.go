@@ -31,7 +31,12 @@ type Recorder struct {
 	lanes   []string      // first-seen order
 	live    io.Writer
 	color   bool
-	header  int // number of lanes named in the last header printed live
+	header  int        // number of lanes named in the last header printed live
+	pending []liveLine // live lines not written yet, in order
+
+	// writing is held by the goroutine writing the pending lines, outside
+	// mu: a slow output never holds up the goroutines being recorded.
+	writing sync.Mutex
 }
 
 // New returns a Recorder whose clock starts now.
@@ -70,11 +75,18 @@ func (r *Recorder) DeclareLanes(lanes ...string) {
 
 // SetLive makes the Recorder print each start and finish to w as it happens,
 // one column per lane, coloured with ANSI escapes when color is true.
-// Pass a nil w to stop printing.
+// Pass a nil w to stop printing; the lines of events recorded before the
+// call are written first, to the writer they were meant for.
+//
+// The goroutines being recorded do not wait for w: the lines are queued in
+// order and written by whichever goroutine finds nobody writing, so a slow
+// output (a notebook's, say) holds up at most the one goroutine writing.
+// Stop and SetLive wait until every queued line is written.
 func (r *Recorder) SetLive(w io.Writer, color bool) {
 	if r == nil {
 		return
 	}
+	r.flushLive()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.live, r.color, r.header = w, color, 0
@@ -89,16 +101,18 @@ func (r *Recorder) Begin(lane, label string) (end func()) {
 	r.mu.Lock()
 	start := r.elapsedLocked()
 	r.addLane(lane)
-	r.printLocked(event{at: start, lane: lane, label: label, start: true})
+	r.queueLocked(event{at: start, lane: lane, label: label, start: true})
 	r.mu.Unlock()
+	r.writeLive()
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			r.mu.Lock()
-			defer r.mu.Unlock()
 			s := Span{Lane: lane, Label: label, Start: start, End: r.elapsedLocked()}
 			r.spans = append(r.spans, s)
-			r.printLocked(event{at: s.End, lane: lane, label: label})
+			r.queueLocked(event{at: s.End, lane: lane, label: label})
+			r.mu.Unlock()
+			r.writeLive()
 		})
 	}
 }
@@ -111,15 +125,17 @@ func (r *Recorder) Track(lane, label string, f func() error) error {
 }
 
 // Stop freezes the clock: Elapsed keeps returning the time of this call.
+// It returns once every live line queued so far is written.
 func (r *Recorder) Stop() {
 	if r == nil {
 		return
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.stopped == 0 {
 		r.stopped = max(time.Since(r.start), time.Nanosecond)
 	}
+	r.mu.Unlock()
+	r.flushLive()
 }
 
 // Elapsed returns the time since New (or up to Stop).

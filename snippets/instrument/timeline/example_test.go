@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/timeline"
+	"github.com/go-async-workshop/workshop/snippets/instrument/timeline"
 )
 
 // Record spans from several goroutines at once.

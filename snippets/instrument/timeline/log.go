@@ -89,8 +89,15 @@ func (r *Recorder) WriteLog(w io.Writer, color bool) error {
 	return err
 }
 
-// printLocked writes one live event, preceded by a header when lanes were added.
-func (r *Recorder) printLocked(e event) {
+// liveLine is a line of the live log and the writer it goes to.
+type liveLine struct {
+	w    io.Writer
+	text string
+}
+
+// queueLocked queues one live event, preceded by a header when lanes were
+// added, for writeLive.
+func (r *Recorder) queueLocked(e event) {
 	if r.live == nil {
 		return
 	}
@@ -102,7 +109,48 @@ func (r *Recorder) printLocked(e event) {
 	}
 	i := slices.Index(r.lanes, e.lane)
 	line += eventLine(e, i, tags[i], r.color)
-	_, _ = io.WriteString(r.live, line)
+	r.pending = append(r.pending, liveLine{r.live, line})
+}
+
+// writeLive writes the queued live lines, unless another goroutine is
+// writing them already: that one writes these too, before it lets go.
+func (r *Recorder) writeLive() {
+	for r.writing.TryLock() {
+		r.writePendingLocked()
+		r.writing.Unlock()
+		// A line queued after the last batch was taken, while this
+		// goroutine still held writing, has no writer yet: look again.
+		r.mu.Lock()
+		more := len(r.pending) > 0
+		r.mu.Unlock()
+		if !more {
+			return
+		}
+	}
+}
+
+// flushLive waits for the goroutine writing live lines, if any, then
+// writes what is still queued.
+func (r *Recorder) flushLive() {
+	r.writing.Lock()
+	defer r.writing.Unlock()
+	r.writePendingLocked()
+}
+
+// writePendingLocked writes the queued lines in order; writing is held.
+func (r *Recorder) writePendingLocked() {
+	for {
+		r.mu.Lock()
+		lines := r.pending
+		r.pending = nil
+		r.mu.Unlock()
+		if len(lines) == 0 {
+			return
+		}
+		for _, l := range lines {
+			_, _ = io.WriteString(l.w, l.text)
+		}
+	}
 }
 
 // headerLine names the lanes above their columns (with their tags when

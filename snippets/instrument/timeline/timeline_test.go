@@ -309,3 +309,55 @@ func TestColorFor(t *testing.T) {
 		})
 	}
 }
+
+// A live output that blocks (a notebook that is slow to take its output)
+// holds up only the goroutine writing to it: the others go on recording,
+// and Stop waits until every line is written, in order.
+func TestLiveOutputDoesNotHoldUpRecording(t *testing.T) {
+	r := New()
+	r.DeclareLanes("work")
+	var out bytes.Buffer
+	writing, unblock := make(chan struct{}), make(chan struct{})
+	first := true
+	r.SetLive(writerFunc(func(p []byte) (int, error) {
+		if first {
+			first = false
+			close(writing)
+			<-unblock
+		}
+		return out.Write(p)
+	}), false)
+
+	stuck := make(chan struct{})
+	go func() {
+		defer close(stuck)
+		r.Begin("work", "a")() // writes the first line and blocks in it
+	}()
+	<-writing
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 10 {
+			r.Begin("work", fmt.Sprint(i))()
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("recording waited for the blocked live output")
+	}
+	if n := len(r.Spans()); n < 10 {
+		t.Errorf("%d spans recorded while the output was blocked, want at least 10", n)
+	}
+	close(unblock)
+	<-stuck
+	r.Stop()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 1+2*11 {
+		t.Fatalf("%d live lines after Stop, want a header and 22 events:\n%s", len(lines), out.String())
+	}
+	// a's end comes last: its goroutine was the one blocked writing.
+	if !strings.Contains(lines[1], "▶ a") || !strings.Contains(lines[2], "▶ 0") || !strings.Contains(lines[21], "✔ 9") || !strings.Contains(lines[22], "✔ a") {
+		t.Errorf("live lines out of order:\n%s", out.String())
+	}
+}
