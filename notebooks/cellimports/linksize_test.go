@@ -37,17 +37,17 @@ var cells = []cell{
 		`fmt.Println(workload.Videos()); fmt.Println(workload.ModelWork())`},
 	{"timeline log", []string{"snippets/instrument/timeline"},
 		`rec := timeline.New(); rec.SetLive(os.Stdout, false); rec.Begin("get video", "a")(); fmt.Println(rec.Summary())`},
-	{"measure a run", []string{"snippets/videoapi", "snippets/measure"},
+	{"measure a run", []string{"snippets/videoapi", "snippets/instrument/measure"},
 		`ctx := context.Background(); c := videoapi.New(""); run := measure.Start(ctx, c, "4 in a row", measure.WithProgress("get video", 1))
 end := run.Begin("get video", "a"); _, err := c.Video(ctx, "a"); end(); run.Report(); fmt.Println(err)`},
-	{"compare runs", []string{"snippets/measure"},
+	{"compare runs", []string{"snippets/instrument/measure"},
 		`measure.Compare("sync", "attempt", "final")`},
-	{"limit sweep", []string{"snippets/videoapi", "snippets/measure", "server/gate"},
+	{"limit sweep", []string{"snippets/videoapi", "snippets/instrument/measure", "snippets/instrument/sweep", "server/gate"},
 		`ctx := context.Background(); c := videoapi.New(""); model := gate.Config{Capacity: 10, MinDelay: 200 * time.Millisecond, Step: 100 * time.Millisecond, Scale: 1}
 run := measure.Start(ctx, c, "limit 10"); run.Begin("get video", "a")()
-measure.ShowLimits("sweep", 10, []measure.LimitPoint{{Limit: 10, Result: run.Result(), Predicted: gate.Predict(model, 100, 10)}})`},
-	{"heartbeat", []string{"snippets/measure"},
-		`fmt.Println(measure.Heartbeat(20*time.Millisecond, func() { time.Sleep(time.Millisecond) }))`},
+sweep.Show("sweep", 10, []sweep.Point{{Limit: 10, Result: run.Result(), Predicted: gate.Predict(model, 100, 10)}})`},
+	{"heartbeat", []string{"snippets/instrument/heartbeat"},
+		`fmt.Println(heartbeat.During(20*time.Millisecond, func() { time.Sleep(time.Millisecond) }))`},
 	{"content warnings", []string{"snippets/videoapi", "snippets/lesson/contentwarnings"},
 		`ctx := context.Background(); c := videoapi.New(""); m := contentwarnings.Model{Work: 0.01}
 s := contentwarnings.Steps{Client: c, Model: m}; fmt.Println(s.ProcessVideo(ctx, "a"))`},

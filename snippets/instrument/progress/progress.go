@@ -3,7 +3,9 @@
 //
 // It is the Go counterpart of wrapping asyncio.as_completed in tqdm: each
 // goroutine calls Add when it finishes an item, and the bar redraws itself in
-// place with a carriage return, in a terminal or in a notebook cell.
+// place with a carriage return, in a terminal or in a notebook cell. For
+// work that does not call Add itself, Follow redraws the bar a few times a
+// second from a count of the items done.
 package progress
 
 import (
@@ -81,4 +83,35 @@ func (b *Bar) lineLocked() string {
 	return fmt.Sprintf("%s [%s%s] %d/%d %.1fs", b.label,
 		strings.Repeat("#", filled), strings.Repeat(".", Width-filled),
 		b.done, b.total, b.since(b.start).Seconds())
+}
+
+// Follow draws a bar for total items and, until stop is called, redraws it
+// every interval from count, which returns how many items are done so far
+// (the finished spans of a timeline lane, say). It is for work that does
+// not call Add itself. stop counts a last time, ends the bar's line and
+// returns once the redrawing goroutine has ended.
+func Follow(w io.Writer, total int, label string, every time.Duration, count func() int) (stop func()) {
+	b := New(w, total, label)
+	quit, done := make(chan struct{}), make(chan struct{})
+	update := func() { b.Add(count() - b.Count()) }
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				update()
+			case <-quit:
+				update()
+				b.Done()
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() { close(quit) })
+		<-done
+	}
 }

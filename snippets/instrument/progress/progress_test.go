@@ -3,7 +3,9 @@ package progress
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/go-async-workshop/workshop/internal/syncwriter"
@@ -67,4 +69,26 @@ func TestBarConcurrentAdds(t *testing.T) {
 	if n := strings.Count(out.String(), "\n"); n != 1 {
 		t.Errorf("%d newlines, want exactly 1", n)
 	}
+}
+
+// Follow redraws from the count on every tick (virtual time: each tick is
+// exact) and a last time at stop.
+func TestFollow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var out syncwriter.Writer
+		var n atomic.Int64
+		stop := Follow(&out, 10, "videos", 200*time.Millisecond, func() int { return int(n.Load()) })
+		n.Store(3)
+		time.Sleep(250 * time.Millisecond) // one tick
+		synctest.Wait()
+		if got := lastLine(&out); !strings.Contains(got, "] 3/10 ") {
+			t.Errorf("after a tick: %q, want 3/10", got)
+		}
+		n.Store(10)
+		stop()
+		stop() // a second stop does nothing
+		if got := lastLine(&out); !strings.Contains(got, "] 10/10 ") || !strings.HasSuffix(out.String(), "\n") {
+			t.Errorf("after stop: %q, want 10/10 and an ended line", got)
+		}
+	})
 }

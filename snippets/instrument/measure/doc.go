@@ -18,10 +18,10 @@
 //	wg.Wait()
 //	run.Report()
 //
-// In a GoNB notebook, Report shows one rich output (a summary, a table of the
-// server's gates, the timeline) that also carries the figures as JSON under
-// the MIME type ResultMIME, which no front end displays: the workshop's
-// checks read them from there. Outside a notebook it prints plain text.
-// Every run's Result is also kept in the kernel's temporary folder, so that a
-// later cell can compare runs with Compare.
+// Report shows the run with package display: in a GoNB notebook one rich
+// output (a summary, a table of the server's gates, the timeline) that also
+// carries the figures as JSON, which the workshop's checks read; elsewhere
+// plain text. It also keeps every run's Result with package runstore (per
+// notebooks folder and per user), so that a later cell, or another notebook
+// of the same folder, can compare runs with Compare or read one with Load.
 package measure

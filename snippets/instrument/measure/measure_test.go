@@ -13,6 +13,8 @@ import (
 	"github.com/go-async-workshop/workshop/internal/leakcheck"
 	"github.com/go-async-workshop/workshop/server/mockserver"
 	"github.com/go-async-workshop/workshop/server/servertest"
+	"github.com/go-async-workshop/workshop/snippets/instrument/display"
+	"github.com/go-async-workshop/workshop/snippets/instrument/runstore"
 	"github.com/go-async-workshop/workshop/snippets/instrument/timeline"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
@@ -59,7 +61,7 @@ func TestReportInATerminal(t *testing.T) {
 	run := Start(ctx, c, "30 at once", WithOutput(&out))
 	burst(t, ctx, c, run, 30)
 	run.Set("failed", 0)
-	t.Setenv(EnvRunsDir, t.TempDir())
+	t.Setenv(runstore.EnvDir, t.TempDir())
 	res := run.Report()
 
 	if res.Name != "30 at once" || res.WallSeconds <= 0 || res.Cores < 1 {
@@ -86,15 +88,12 @@ func TestReportInATerminal(t *testing.T) {
 	}
 }
 
-// captureNotebook makes show send to a map instead of GoNB.
-func captureNotebook(t *testing.T) *[]map[string]string {
+// captureNotebook makes display.Show send its outputs to a slice, as in a
+// notebook.
+func captureNotebook(t *testing.T) *[]display.Output {
 	t.Helper()
-	var sent []map[string]string
-	inNotebook, sendToNotebook = func() bool { return true }, func(d map[string]string) { sent = append(sent, d) }
-	t.Cleanup(func() {
-		inNotebook = func() bool { return false }
-		sendToNotebook = func(map[string]string) {}
-	})
+	var sent []display.Output
+	t.Cleanup(display.Redirect(func(o display.Output) { sent = append(sent, o) }))
 	return &sent
 }
 
@@ -102,7 +101,7 @@ func TestReportInANotebook(t *testing.T) {
 	c := client(t)
 	ctx := context.Background()
 	sent := captureNotebook(t)
-	t.Setenv(EnvRunsDir, t.TempDir())
+	t.Setenv(runstore.EnvDir, t.TempDir())
 	run := Start(ctx, c, "limited", WithOutput(io.Discard))
 	burst(t, ctx, c, run, 5)
 	res := run.Report()
@@ -111,8 +110,8 @@ func TestReportInANotebook(t *testing.T) {
 	}
 	d := (*sent)[0]
 	var got Result
-	if err := json.Unmarshal([]byte(d[ResultMIME]), &got); err != nil {
-		t.Fatalf("%s is not a Result: %v", ResultMIME, err)
+	if err := json.Unmarshal([]byte(d[display.FiguresMIME]), &got); err != nil {
+		t.Fatalf("%s is not a Result: %v", display.FiguresMIME, err)
 	}
 	if got.Name != "limited" || got.WallSeconds != res.WallSeconds || got.Server["video"].Served != 5 {
 		t.Errorf("attached figures %+v", got)
@@ -129,7 +128,7 @@ func TestCompare(t *testing.T) {
 	c := client(t)
 	ctx := context.Background()
 	sent := captureNotebook(t)
-	t.Setenv(EnvRunsDir, t.TempDir())
+	t.Setenv(runstore.EnvDir, t.TempDir())
 	for _, name := range []string{"slow", "fast"} {
 		run := Start(ctx, c, name, WithOutput(io.Discard))
 		burst(t, ctx, c, run, 3)
@@ -147,7 +146,7 @@ func TestCompare(t *testing.T) {
 		t.Errorf("comparison HTML:\n%s", last["text/html"])
 	}
 	var got Comparison
-	if err := json.Unmarshal([]byte(last[ResultMIME]), &got); err != nil || len(got.Runs) != 2 {
+	if err := json.Unmarshal([]byte(last[display.FiguresMIME]), &got); err != nil || len(got.Runs) != 2 {
 		t.Errorf("attached comparison %+v, %v", got, err)
 	}
 }
@@ -156,7 +155,7 @@ func TestProgressCountsFinishedWork(t *testing.T) {
 	c := client(t)
 	ctx := context.Background()
 	var out strings.Builder
-	t.Setenv(EnvRunsDir, t.TempDir())
+	t.Setenv(runstore.EnvDir, t.TempDir())
 	run := Start(ctx, c, "bar", WithOutput(&out), WithProgress("get video", 8))
 	burst(t, ctx, c, run, 8)
 	run.Report()
@@ -177,11 +176,6 @@ func TestDescribe(t *testing.T) {
 	for _, tt := range tests {
 		if got := describeGate(tt.in); got != tt.want {
 			t.Errorf("describeGate(%+v) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-	for in, want := range map[float64]string{0.8: "0.80 s", 10.91: "10.9 s", 118.6: "119 s"} {
-		if got := seconds(in); got != want {
-			t.Errorf("seconds(%g) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -229,10 +223,30 @@ func TestCompareSaysWhenTheMachineWasBusy(t *testing.T) {
 	if note := c.busyNote(); !strings.Contains(note, "in busy,") || strings.Contains(note, "quiet,") {
 		t.Errorf("busyNote = %q", note)
 	}
-	if !strings.Contains(c.text(), "Note: in busy") || !strings.Contains(c.html(make([]time.Time, 2)), "Note: in busy") {
+	if !strings.Contains(c.text(), "Note: in busy") || !strings.Contains(c.html(), "Note: in busy") {
 		t.Error("the note is missing from the comparison")
 	}
 	if (Comparison{Runs: []Result{{Name: "quiet", CPUShare: 0.9}}}).busyNote() != "" {
 		t.Error("a quiet run got a note")
+	}
+}
+
+// A server that does not answer does not end the program: the run measures
+// what it can and its report says why the server's figures are missing.
+func TestStartWithoutAServer(t *testing.T) {
+	t.Setenv(runstore.EnvDir, t.TempDir())
+	c := videoapi.New("http://127.0.0.1:1")
+	var out strings.Builder
+	run := Start(context.Background(), c, "no server", WithOutput(&out), WithProgress("get video", 1))
+	if run.Err() == nil {
+		t.Fatal("Err() is nil after Start against a closed port")
+	}
+	run.Begin("get video", "a")()
+	res := run.Report()
+	if res.Error == "" || len(res.Server) != 0 || res.Steps[0].Count != 1 {
+		t.Errorf("result %+v", res)
+	}
+	if !strings.Contains(out.String(), "cannot reset the server's counters") {
+		t.Errorf("the report does not say what went wrong:\n%s", out.String())
 	}
 }

@@ -1,11 +1,21 @@
-package measure
+// Package heartbeat shows how long a goroutine that wakes up waits for a
+// core: During runs a piece of work while a goroutine of its own ticks on a
+// timer, and reports how regularly the ticks came. Late or missing ticks
+// are the time a waking goroutine (say, one whose network answer just
+// arrived) waited for its turn while the work ran.
+//
+//	beats := heartbeat.During(20*time.Millisecond, func() {
+//		// computing work on every core
+//	})
+//	fmt.Println(beats) // the heartbeat ticked 48 of 50 times, longest gap 31 ms
+package heartbeat
 
 import (
 	"fmt"
 	"time"
 )
 
-// Beats is what Heartbeat saw.
+// Beats is what During saw.
 type Beats struct {
 	// Ticks is how many ticks arrived while f ran.
 	Ticks int
@@ -21,12 +31,13 @@ func (b Beats) String() string {
 	return fmt.Sprintf("the heartbeat ticked %d of %d times, longest gap %.0f ms", b.Ticks, b.Expected, float64(b.LongestGap)/float64(time.Millisecond))
 }
 
-// Heartbeat runs f while a goroutine of its own ticks every interval, and
+// During runs f while a goroutine of its own ticks every interval, and
 // reports how regularly it ticked: a goroutine that wakes up on a timer gets
 // a core only when the scheduler gives it one, so late or missing ticks show
-// how long a waking goroutine (say, one whose network answer just arrived)
-// waited for its turn while f ran.
-func Heartbeat(every time.Duration, f func()) Beats {
+// how long a waking goroutine waited for its turn while f ran. An interval
+// of zero or less is taken as one millisecond.
+func During(every time.Duration, f func()) Beats {
+	every = max(every, time.Millisecond)
 	var b Beats
 	stop := make(chan struct{})
 	done := make(chan struct{})

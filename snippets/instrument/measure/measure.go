@@ -1,26 +1,23 @@
 package measure
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/go-async-workshop/workshop/internal/cpustat"
+	"github.com/go-async-workshop/workshop/snippets/instrument/display"
+	"github.com/go-async-workshop/workshop/snippets/instrument/progress"
+	"github.com/go-async-workshop/workshop/snippets/instrument/runstore"
 	"github.com/go-async-workshop/workshop/snippets/instrument/timeline"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
-
-// ResultMIME is the MIME type under which Report and Compare attach their
-// figures as JSON to the notebook output they show.
-const ResultMIME = "application/vnd.go-async-workshop.run+json"
 
 // progressEvery is how often the optional progress bar is redrawn.
 const progressEvery = 200 * time.Millisecond
@@ -49,6 +46,8 @@ type Result struct {
 	// about 1 on a quiet machine, much less when other programs took the
 	// cores. 0 when not measured.
 	CPUShare float64 `json:"cpu_share,omitempty"`
+	// Error says why the run could not be set up (see Start), or is empty.
+	Error string `json:"error,omitempty"`
 }
 
 // Step summarises one lane (one kind of work) of a run's timeline.
@@ -112,37 +111,48 @@ type Run struct {
 	hideWaiting   bool
 	progressLane  string
 	progressTotal int
-	stopBar       chan struct{}
-	barDone       sync.WaitGroup
+	stopBar       func() // nil without a progress bar
+
+	err error // why the run could not be set up, if it could not
 
 	mu     sync.Mutex
 	values map[string]float64
 }
 
 // Start resets the server's counters (so that they describe this run alone),
-// then starts the clock and an empty timeline. If the server cannot be
-// reached it stops the program with a message saying how to start it.
+// then starts the clock and an empty timeline. A run that could not reset
+// the counters (the server did not answer) still measures, and says so in
+// its report and in Err: the code being measured meets the same server, and
+// its own error tells more.
 func Start(ctx context.Context, c *videoapi.Client, name string, opts ...Option) *Run {
 	r := &Run{name: name, ctx: ctx, client: c, out: os.Stdout, values: map[string]float64{}}
 	for _, o := range opts {
 		o(r)
 	}
 	if err := c.ResetStats(ctx); err != nil {
-		stop(r.out, fmt.Errorf("cannot reset the server's counters: %w", err))
+		r.err = fmt.Errorf("measure: cannot reset the server's counters, so its figures are missing or mix in earlier requests: %w", err)
 	}
 	r.cpu0 = cpustat.Process()
 	r.Recorder = timeline.New()
 	if r.progressTotal > 0 {
-		r.startBar()
+		r.stopBar = progress.Follow(r.out, r.progressTotal, r.name, progressEvery, r.finished)
 	}
 	return r
 }
 
-// stop ends the program after a setup failure the run cannot go on without.
-var stop = func(w io.Writer, err error) {
-	fmt.Fprintln(w, "measure:", err)
-	os.Exit(1)
+// finished counts the finished spans of the progress bar's lane.
+func (r *Run) finished() int {
+	n := 0
+	for _, s := range r.Recorder.Spans() {
+		if s.Lane == r.progressLane {
+			n++
+		}
+	}
+	return n
 }
+
+// Err returns why the run could not be set up, or nil.
+func (r *Run) Err() error { return r.err }
 
 // Set records a figure of the run (for example how many requests failed);
 // Report shows it and attaches it to the result. It is safe to call from
@@ -156,7 +166,10 @@ func (r *Run) Set(key string, value float64) {
 // Result stops the clock and returns the run's figures without showing them.
 func (r *Run) Result() Result {
 	r.Recorder.Stop()
-	r.stopProgress()
+	if r.stopBar != nil {
+		r.stopBar()
+		r.stopBar = nil
+	}
 	cpu := cpustat.Process() - r.cpu0
 	res := Result{
 		Name:        r.name,
@@ -165,6 +178,9 @@ func (r *Run) Result() Result {
 		Cores:       runtime.GOMAXPROCS(0),
 		Server:      map[string]videoapi.EndpointStats{},
 		Steps:       steps(r.Recorder),
+	}
+	if r.err != nil {
+		res.Error = r.err.Error()
 	}
 	if st, err := r.client.Stats(context.WithoutCancel(r.ctx)); err == nil {
 		for name, s := range st {
@@ -176,7 +192,7 @@ func (r *Run) Result() Result {
 	res.CPUShare = cpuShare(res.CPUSeconds, r.Recorder.Spans(), r.cpuLane, res.Cores)
 	r.mu.Lock()
 	if len(r.values) > 0 {
-		res.Values = maps(r.values)
+		res.Values = maps.Clone(r.values)
 	}
 	r.mu.Unlock()
 	return res
@@ -184,11 +200,14 @@ func (r *Run) Result() Result {
 
 // Report stops the clock, reads the server's counters and shows the run:
 // in a notebook as one rich output (summary, server table, timeline), else
-// as plain text. It keeps the result for Compare and returns it.
+// as plain text. It keeps the result for Compare and returns it. Keeping is
+// a convenience: when it fails, the report says so and goes on.
 func (r *Run) Report() Result {
 	res := r.Result()
-	keep(res)
-	show(r.out, res.Text(), func() string { return res.html(r.Recorder, r.hideWaiting) }, res)
+	if err := runstore.Save(res.Name, res); err != nil {
+		fmt.Fprintf(os.Stderr, "measure: this run cannot be kept for Compare: %v\n", err)
+	}
+	display.Show(r.out, res.Text(), func() string { return res.html(r.Recorder, r.hideWaiting) }, res)
 	return res
 }
 
@@ -230,183 +249,4 @@ func (res Result) Step(lane string) (Step, bool) {
 		return Step{}, false
 	}
 	return res.Steps[i], true
-}
-
-// CoresBusy is the average number of cores the run kept busy: its CPU time
-// divided by its wall time.
-func (res Result) CoresBusy() float64 {
-	if res.WallSeconds <= 0 {
-		return 0
-	}
-	return res.CPUSeconds / res.WallSeconds
-}
-
-// minCoresBusy is the CPU use below which reports leave the CPU line out:
-// a run that mostly waits has nothing to show there.
-const minCoresBusy = 0.15
-
-// coreSeconds is how much core time the work of lane could have used: the
-// integral over the run of the number of its spans open at once, counting
-// at most cores of them (more than one per core only take turns).
-func coreSeconds(spans []timeline.Span, lane string, cores int) float64 {
-	type event struct {
-		at    time.Duration
-		delta int
-	}
-	var events []event
-	for _, s := range spans {
-		if s.Lane == lane {
-			events = append(events, event{s.Start, +1}, event{s.End, -1})
-		}
-	}
-	slices.SortFunc(events, func(a, b event) int { return cmp.Compare(a.at, b.at) })
-	total, open := 0.0, 0
-	for i, e := range events {
-		if i > 0 {
-			total += float64(min(open, cores)) * (e.at - events[i-1].at).Seconds()
-		}
-		open += e.delta
-	}
-	return total
-}
-
-// cpuShare is the CPU the run used over the core time the work of lane
-// could have used (coreSeconds); 0 if there is no such work.
-func cpuShare(cpu float64, spans []timeline.Span, lane string, cores int) float64 {
-	if lane == "" {
-		return 0
-	}
-	if cs := coreSeconds(spans, lane, cores); cs > 0 {
-		return cpu / cs
-	}
-	return 0
-}
-
-// minCPUShare is the CPU share below which reports say the machine was busy.
-const minCPUShare = 0.7
-
-// busyMachine returns a sentence saying that other programs took the cores
-// during the run, or "" when they did not (or it was not measured).
-func (res Result) busyMachine() string {
-	if res.CPUShare <= 0 || res.CPUShare >= minCPUShare {
-		return ""
-	}
-	return fmt.Sprintf("Note: the computing work got only %.0f%% of a core while it ran: other programs were using this machine's cores, so the times above are longer than on a quiet machine.", 100*min(res.CPUShare, 1))
-}
-
-// busyEnough reports whether the run used enough CPU for its CPU line to
-// tell something.
-func (res Result) busyEnough() bool {
-	return res.CPUSeconds > 0 && res.WallSeconds > 0 && res.CoresBusy() >= minCoresBusy
-}
-
-// gateOrder lists the server's endpoints in the order reports show them.
-var gateOrder = []string{"video", "transcript", "patch", "videos_list", "posts", "tiles", "weather"}
-
-// gateNames returns the server endpoints of res: known ones in gateOrder,
-// then any other in alphabetical order.
-func (res Result) gateNames() []string {
-	var known, other []string
-	for name := range res.Server {
-		if slices.Contains(gateOrder, name) {
-			known = append(known, name)
-		} else {
-			other = append(other, name)
-		}
-	}
-	slices.SortFunc(known, func(a, b string) int { return slices.Index(gateOrder, a) - slices.Index(gateOrder, b) })
-	slices.Sort(other)
-	return append(known, other...)
-}
-
-// Text is the plain-text report of the run.
-func (res Result) Text() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s\n", res.Name, seconds(res.WallSeconds))
-	for _, name := range res.gateNames() {
-		fmt.Fprintf(&b, "  server %-11s %s\n", gateLabel(name)+":", describeGate(res.Server[name]))
-	}
-	if res.busyEnough() {
-		fmt.Fprintf(&b, "  CPU: %s used in %s = %.1f of %d cores busy\n", seconds(res.CPUSeconds), seconds(res.WallSeconds), res.CoresBusy(), res.Cores)
-	}
-	if len(res.Steps) > 0 {
-		fmt.Fprintf(&b, "  %-11s %6s %8s %9s %9s %9s\n", "work", "count", "at once", "mean", "longest", "last done")
-		for _, s := range res.Steps {
-			fmt.Fprintf(&b, "  %-11s %6d %8d %9s %9s %9s\n", s.Lane, s.Count, s.AtOnce, seconds(s.MeanSeconds), seconds(s.LongestSeconds), seconds(s.LastEndSeconds))
-		}
-	}
-	for _, k := range sortedKeys(res.Values) {
-		fmt.Fprintf(&b, "  %s: %g\n", k, res.Values[k])
-	}
-	if note := res.busyMachine(); note != "" {
-		fmt.Fprintf(&b, "  %s\n", note)
-	}
-	return b.String()
-}
-
-// gateLabel names an endpoint for a learner.
-func gateLabel(name string) string {
-	switch name {
-	case "video":
-		return "videos"
-	case "transcript":
-		return "transcripts"
-	case "patch":
-		return "saves"
-	case "videos_list":
-		return "id list"
-	}
-	return name
-}
-
-// describeGate says in words what one endpoint went through.
-func describeGate(s videoapi.EndpointStats) string {
-	parts := []string{fmt.Sprintf("%d answered, at most %d at once", s.Served, s.PeakInFlight)}
-	if s.PeakWaiting > 0 {
-		parts = append(parts, fmt.Sprintf("up to %d queued", s.PeakWaiting))
-	}
-	if s.Degraded > 0 {
-		parts = append(parts, fmt.Sprintf("%d slowed down by the queue", s.Degraded))
-	}
-	if s.Rejected > 0 {
-		parts = append(parts, fmt.Sprintf("%d turned away (503)", s.Rejected))
-	}
-	return strings.Join(parts, ", ")
-}
-
-// seconds formats a duration in seconds for people: "0.80 s", "10.9 s", "118 s".
-func seconds(s float64) string {
-	switch {
-	case s < 10:
-		return fmt.Sprintf("%.2f s", s)
-	case s < 100:
-		return fmt.Sprintf("%.1f s", s)
-	}
-	return fmt.Sprintf("%.0f s", s)
-}
-
-func maps(m map[string]float64) map[string]float64 {
-	out := make(map[string]float64, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-func sortedKeys(m map[string]float64) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-// jsonOf encodes v for the ResultMIME attachment.
-func jsonOf(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "{}"
-	}
-	return string(b)
 }
