@@ -16,6 +16,7 @@ import (
 	"github.com/go-async-workshop/workshop/snippets/instrument/progress"
 	"github.com/go-async-workshop/workshop/snippets/instrument/runstore"
 	"github.com/go-async-workshop/workshop/snippets/instrument/timeline"
+	"github.com/go-async-workshop/workshop/snippets/tool/workload"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
@@ -48,6 +49,48 @@ type Result struct {
 	CPUShare float64 `json:"cpu_share,omitempty"`
 	// Error says why the run could not be set up (see Start), or is empty.
 	Error string `json:"error,omitempty"`
+
+	// Items is how many items the run worked on: the distinct labels of its
+	// timeline (a video's id, a post's number), 0 without a timeline.
+	Items int `json:"items"`
+	// Videos and ModelWork are the workload the notebook was set to when
+	// the run was measured ($WORKSHOP_VIDEOS and $WORKSHOP_MODEL_WORK, see
+	// package workload), and Mode names it: ModeQuick with fewer videos
+	// than the workshop's default, ModeFull otherwise.
+	Videos    int     `json:"videos"`
+	ModelWork float64 `json:"model_work"`
+	Mode      string  `json:"mode"`
+}
+
+// Modes of a run (Result.Mode).
+const (
+	// ModeFull is the workshop's size (or more).
+	ModeFull = "full"
+	// ModeQuick is fewer videos than the workshop's default, as with
+	// %env WORKSHOP_VIDEOS=20.
+	ModeQuick = "quick"
+)
+
+// currentWorkload returns the workload the notebook is set to (its
+// defaults where a setting does not parse: the cell that reads it has
+// stopped with the error already) and its mode.
+func currentWorkload() (videos int, work float64, mode string) {
+	videos, _ = workload.Videos()
+	work, _ = workload.ModelWork()
+	mode = ModeFull
+	if videos < workload.DefaultVideos {
+		mode = ModeQuick
+	}
+	return videos, work, mode
+}
+
+// items counts the distinct labels of spans.
+func items(spans []timeline.Span) int {
+	seen := map[string]bool{}
+	for _, s := range spans {
+		seen[s.Label] = true
+	}
+	return len(seen)
 }
 
 // Step summarises one lane (one kind of work) of a run's timeline.
@@ -178,7 +221,9 @@ func (r *Run) Result() Result {
 		Cores:       runtime.GOMAXPROCS(0),
 		Server:      map[string]videoapi.EndpointStats{},
 		Steps:       steps(r.Recorder),
+		Items:       items(r.Recorder.Spans()),
 	}
+	res.Videos, res.ModelWork, res.Mode = currentWorkload()
 	if r.err != nil {
 		res.Error = r.err.Error()
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"github.com/go-async-workshop/workshop/snippets/instrument/display"
 	"github.com/go-async-workshop/workshop/snippets/instrument/runstore"
 	"github.com/go-async-workshop/workshop/snippets/instrument/timeline"
+	"github.com/go-async-workshop/workshop/snippets/tool/workload"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
@@ -220,6 +223,7 @@ func TestCPUShare(t *testing.T) {
 
 func TestCompareSaysWhenTheMachineWasBusy(t *testing.T) {
 	c := Comparison{Runs: []Result{{Name: "quiet", WallSeconds: 1, CPUShare: 0.95}, {Name: "busy", WallSeconds: 2, CPUShare: 0.3}}}
+	c.Notes = c.notes()
 	if note := c.busyNote(); !strings.Contains(note, "in busy,") || strings.Contains(note, "quiet,") {
 		t.Errorf("busyNote = %q", note)
 	}
@@ -248,5 +252,101 @@ func TestStartWithoutAServer(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "cannot reset the server's counters") {
 		t.Errorf("the report does not say what went wrong:\n%s", out.String())
+	}
+}
+
+// asClone makes the test run as a cell of the notebooks folder of one clone
+// of the workshop, with the user's cache in cache and runs kept where the
+// workshop keeps them by default.
+func asClone(t *testing.T, cache, clone string) {
+	t.Helper()
+	t.Setenv(runstore.EnvDir, "")
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv(runstore.EnvNotebookDir, filepath.Join(clone, "notebooks"))
+}
+
+// measureRun measures n video fetches, one at a time, as a run called name.
+func measureRun(t *testing.T, c *videoapi.Client, name string, n int) Result {
+	t.Helper()
+	ctx := context.Background()
+	run := Start(ctx, c, name, WithOutput(io.Discard))
+	ids, err := c.ListIDs(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		end := run.Begin("get video", id)
+		_, err := c.Video(ctx, id)
+		end()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return run.Report()
+}
+
+// Two clones of the workshop keep their runs apart: Compare in one never
+// shows the other's run of the same name.
+func TestCompareKeepsClonesApart(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skipf("the user cache is found through $XDG_CACHE_HOME on Linux only, not on %s", runtime.GOOS)
+	}
+	c := client(t)
+	captureNotebook(t)
+	cache, root := t.TempDir(), t.TempDir()
+	clone1, clone2 := filepath.Join(root, "clone1"), filepath.Join(root, "clone2")
+	t.Setenv(workload.EnvVideos, "")
+
+	asClone(t, cache, clone1)
+	measureRun(t, c, "sync", 4)
+	asClone(t, cache, clone2)
+	measureRun(t, c, "sync", 2)
+	if cmp := Compare("sync"); len(cmp.Runs) != 1 || cmp.Runs[0].Items != 2 {
+		t.Errorf("clone 2 compares %+v, want its own run of 2 items", cmp.Runs)
+	}
+	asClone(t, cache, clone1)
+	if cmp := Compare("sync", "final"); len(cmp.Runs) != 1 || cmp.Runs[0].Items != 4 || len(cmp.Missing) != 1 {
+		t.Errorf("clone 1 compares %+v (missing %v), want its own run of 4 items and final missing", cmp.Runs, cmp.Missing)
+	}
+}
+
+// A run measured in quick mode beside one at full size is flagged, in
+// words, and no speed-up is shown between runs of different sizes; runs of
+// one size and mode get no note.
+func TestCompareFlagsRowsThatAreNotComparable(t *testing.T) {
+	c := client(t)
+	sent := captureNotebook(t)
+	t.Setenv(runstore.EnvDir, t.TempDir())
+
+	t.Setenv(workload.EnvVideos, "20") // quick mode, as %env WORKSHOP_VIDEOS=20
+	quick := measureRun(t, c, "sync", 3)
+	t.Setenv(workload.EnvVideos, "")
+	full := measureRun(t, c, "final", 5)
+	if quick.Mode != ModeQuick || quick.Videos != 20 || quick.Items != 3 || full.Mode != ModeFull || full.Videos != workload.DefaultVideos || full.Items != 5 {
+		t.Fatalf("runs recorded as %+v and %+v", quick, full)
+	}
+
+	cmp := Compare("sync", "final")
+	notes := strings.Join(cmp.Notes, "\n")
+	for _, want := range []string{"different numbers of items (3 items: sync; 5 items: final)", "quick mode", "quick: sync; full: final"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+	if cmp.speedup(1) != "n/a" {
+		t.Errorf("speed-up between 3 and 5 items shown as %q", cmp.speedup(1))
+	}
+	last := (*sent)[len(*sent)-1]
+	var attached Comparison
+	if err := json.Unmarshal([]byte(last[display.FiguresMIME]), &attached); err != nil || len(attached.Notes) != 2 {
+		t.Errorf("attached notes %q (%v), want 2", attached.Notes, err)
+	}
+	if !strings.Contains(last["text/html"], "Not comparable: some runs were measured in quick mode") || !strings.Contains(last["text/html"], ">quick<") {
+		t.Errorf("the comparison's HTML does not say so:\n%s", last["text/html"])
+	}
+
+	measureRun(t, c, "sync", 5)
+	if cmp := Compare("sync", "final"); len(cmp.Notes) != 0 || cmp.speedup(1) == "n/a" {
+		t.Errorf("runs of one size and mode: notes %q, speed-up %q", cmp.Notes, cmp.speedup(1))
 	}
 }
