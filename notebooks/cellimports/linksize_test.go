@@ -241,3 +241,42 @@ func medianBuild(b *testing.B, dir, root string, c cell) time.Duration {
 	slices.Sort(times)
 	return times[len(times)/2]
 }
+
+// TestPackagesLinkOnlyWhatTheyNeed keeps the packages cells import light:
+// none pulls in templating, GoNB's widgets or the server, and the small
+// instruments and tools pull in neither the HTTP client nor GoNB at all, so
+// that a cell links only what it uses (docs/layout.md).
+func TestPackagesLinkOnlyWhatTheyNeed(t *testing.T) {
+	heavy := []string{"text/template", "html/template", "github.com/janpfeifer/gonb/gonbui/widgets", "github.com/janpfeifer/gonb/gonbui/dom", module + "/server/mockserver", "github.com/gofiber/fiber/v2"}
+	network := []string{"net/http", "github.com/janpfeifer/gonb/gonbui"}
+	tests := []struct {
+		pkg   string
+		never []string
+	}{
+		{"snippets/videoapi", heavy},
+		{"snippets/instrument/measure", heavy},
+		{"snippets/instrument/sweep", heavy},
+		{"snippets/instrument/display", heavy},
+		{"snippets/lesson/contentwarnings", append(slices.Clone(heavy), "github.com/janpfeifer/gonb/gonbui")},
+		{"snippets/instrument/timeline", append(slices.Clone(heavy), network...)},
+		{"snippets/instrument/heartbeat", append(slices.Clone(heavy), network...)},
+		{"snippets/instrument/progress", append(slices.Clone(heavy), network...)},
+		{"snippets/instrument/runstore", append(slices.Clone(heavy), network...)},
+		{"snippets/instrument/svgplot", append(slices.Clone(heavy), network...)},
+		{"snippets/tool/workload", append(slices.Clone(heavy), network...)},
+		{"snippets/tool/subprocess", append(slices.Clone(heavy), network...)},
+		{"snippets/lesson/mosaic", append(slices.Clone(heavy), network...)},
+	}
+	for _, tt := range tests {
+		out, err := exec.Command("go", "list", "-deps", module+"/"+tt.pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v", tt.pkg, err)
+		}
+		deps := strings.Fields(string(out))
+		for _, p := range tt.never {
+			if slices.Contains(deps, p) {
+				t.Errorf("%s depends on %s, which a cell importing it should not link", tt.pkg, p)
+			}
+		}
+	}
+}

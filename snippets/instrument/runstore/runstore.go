@@ -16,11 +16,10 @@
 package runstore
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -46,8 +45,9 @@ func Dir() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256([]byte(folder))
-	leaf := fmt.Sprintf("%s-%s", slug(filepath.Base(folder)), hex.EncodeToString(sum[:6]))
+	h := fnv.New64a() // a name, not a secret: the folder's path tells it anyway
+	h.Write([]byte(folder))
+	leaf := fmt.Sprintf("%s-%016x", slug(filepath.Base(folder)), h.Sum64())
 	if cache, err := os.UserCacheDir(); err == nil {
 		return filepath.Join(cache, "go-async-workshop", "runs", leaf), nil
 	}
