@@ -27,6 +27,22 @@ const (
 	Weather    = "weather"
 )
 
+// The latency model of each endpoint at latency scale 1: the cells of the
+// table below, named for programs that compute with them.
+const (
+	VideoCapacity      = 10
+	VideoMinDelay      = 200 * time.Millisecond
+	VideoStep          = 100 * time.Millisecond
+	TranscriptCapacity = 20
+	TranscriptMinDelay = 100 * time.Millisecond
+	TranscriptStep     = 100 * time.Millisecond
+	PatchDelay         = 50 * time.Millisecond
+	ListDelay          = 50 * time.Millisecond
+	PostsDelay         = 250 * time.Millisecond
+	TilesDelay         = 170 * time.Millisecond
+	WeatherDelay       = 100 * time.Millisecond
+)
+
 // Endpoint is one row of the table.
 type Endpoint struct {
 	Name     string        // key in GET /stats, e.g. "video"
@@ -46,13 +62,13 @@ func (e Endpoint) Gated() bool { return e.Capacity > 0 }
 // them: the two gates that model the overloaded backend first, then the
 // content-warnings pipeline's other calls, then the other examples'.
 var table = [...]Endpoint{
-	{Name: Video, Method: "GET", Route: "/videos/{id}", Label: "videos", Capacity: 10, MinDelay: 200 * time.Millisecond, Step: 100 * time.Millisecond},
-	{Name: Transcript, Method: "GET", Route: "/videos/{id}/transcript", Label: "transcripts", Capacity: 20, MinDelay: 100 * time.Millisecond, Step: 100 * time.Millisecond},
-	{Name: Patch, Method: "PATCH", Route: "/videos/{id}", Label: "saves", MinDelay: 50 * time.Millisecond},
-	{Name: VideosList, Method: "GET", Route: "/videos", Label: "id list", MinDelay: 50 * time.Millisecond},
-	{Name: Posts, Method: "GET", Route: "/posts/{id}", Label: "posts", MinDelay: 250 * time.Millisecond},
-	{Name: Tiles, Method: "GET", Route: "/tiles/{z}/{x}/{y}.png", Label: "tiles", MinDelay: 170 * time.Millisecond},
-	{Name: Weather, Method: "GET", Route: "/weather", Label: "weather", MinDelay: 100 * time.Millisecond},
+	{Name: Video, Method: "GET", Route: "/videos/{id}", Label: "videos", Capacity: VideoCapacity, MinDelay: VideoMinDelay, Step: VideoStep},
+	{Name: Transcript, Method: "GET", Route: "/videos/{id}/transcript", Label: "transcripts", Capacity: TranscriptCapacity, MinDelay: TranscriptMinDelay, Step: TranscriptStep},
+	{Name: Patch, Method: "PATCH", Route: "/videos/{id}", Label: "saves", MinDelay: PatchDelay},
+	{Name: VideosList, Method: "GET", Route: "/videos", Label: "id list", MinDelay: ListDelay},
+	{Name: Posts, Method: "GET", Route: "/posts/{id}", Label: "posts", MinDelay: PostsDelay},
+	{Name: Tiles, Method: "GET", Route: "/tiles/{z}/{x}/{y}.png", Label: "tiles", MinDelay: TilesDelay},
+	{Name: Weather, Method: "GET", Route: "/weather", Label: "weather", MinDelay: WeatherDelay},
 }
 
 // All returns the table, in the order reports show the endpoints. The slice

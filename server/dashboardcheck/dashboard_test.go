@@ -40,6 +40,7 @@ import (
 	"github.com/go-rod/rod/lib/proto"
 
 	"github.com/go-async-workshop/workshop/internal/chromium"
+	"github.com/go-async-workshop/workshop/internal/endpoints"
 	"github.com/go-async-workshop/workshop/server/gate"
 	"github.com/go-async-workshop/workshop/server/mockserver"
 	"github.com/go-async-workshop/workshop/server/servertest"
@@ -309,7 +310,7 @@ func pollVideoStats(t *testing.T, client *http.Client, base, what string, cond f
 		if err != nil {
 			t.Fatalf("GET /stats: %v", err)
 		}
-		v := st[mockserver.StatVideo]
+		v := st[endpoints.Video]
 		if cond(v) {
 			return v, at
 		}

@@ -21,7 +21,7 @@ func Predict(cfg Config, n, limit int) time.Duration {
 	if limit < 1 || limit > n {
 		limit = n
 	}
-	hold := cfg.hold // the gate's own rule, rounding included
+	hold := cfg.hold       // the gate's own rule, rounding included
 	if cfg.Capacity <= 0 { // no slots to wait for: every request takes the minimum delay
 		rounds := (n + limit - 1) / limit
 		return time.Duration(rounds) * hold(0)

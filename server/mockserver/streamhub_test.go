@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -15,14 +16,14 @@ import (
 
 // hubStream opens a stream on h over an in-memory connection and records
 // when each event arrives, until the stream ends.
-func hubStream(t *testing.T, h *streamHub) (client net.Conn, times chan time.Duration) {
+func hubStream(t *testing.T, h *streamHub, key string) (client net.Conn, times chan time.Duration) {
 	t.Helper()
-	if err := h.join(); err != nil {
+	if err := h.join(key); err != nil {
 		t.Fatal(err)
 	}
 	server, client := net.Pipe()
 	go func() {
-		h.serve(server)
+		h.serve(server, key, false)
 		server.Close() // as the HTTP engine does after the handler
 	}()
 	start := time.Now()
@@ -36,7 +37,7 @@ func hubStream(t *testing.T, h *streamHub) (client net.Conn, times chan time.Dur
 				return
 			}
 			if data, ok := strings.CutPrefix(line, "data: "); ok {
-				var s Snapshot
+				var s snapshot
 				if err := json.Unmarshal([]byte(data), &s); err != nil {
 					t.Errorf("event %q: %v", data, err)
 				}
@@ -47,19 +48,23 @@ func hubStream(t *testing.T, h *streamHub) (client net.Conn, times chan time.Dur
 	return client, times
 }
 
+// clientKey spreads streams over a few client addresses, so that tests of
+// the overall limit stay under the per-client one.
+func clientKey(i int) string { return fmt.Sprintf("10.0.0.%d", i%4) }
+
 // TestHubCadence checks the cadence of events on virtual time: a heartbeat
 // while idle, StreamBusyInterval while busy, and a change at once.
 func TestHubCadence(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var busy atomic.Bool
-		h := newStreamHub(func() Snapshot {
-			g := GateSnapshot{}
+		h := newStreamHub(func() snapshot {
+			g := gateSnapshot{}
 			if busy.Load() {
 				g.InFlight = 1
 			}
-			return Snapshot{Gates: map[string]GateSnapshot{"video": g}}
+			return snapshot{Gates: map[string]gateSnapshot{"video": g}}
 		})
-		client, times := hubStream(t, h)
+		client, times := hubStream(t, h, "one")
 		defer client.Close()
 
 		idle := 3*StreamHeartbeat + StreamHeartbeat/2
@@ -97,8 +102,8 @@ func TestHubCadence(t *testing.T) {
 // every StreamMinInterval.
 func TestHubCoalesces(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newStreamHub(func() Snapshot { return Snapshot{} })
-		client, times := hubStream(t, h)
+		h := newStreamHub(func() snapshot { return snapshot{} })
+		client, times := hubStream(t, h, "one")
 		defer client.Close()
 		stop := time.Now().Add(time.Second)
 		for time.Now().Before(stop) {
@@ -124,30 +129,30 @@ func TestHubCoalesces(t *testing.T) {
 // every stream cleanly, stops the loop and refuses new streams.
 func TestHubLimitAndClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newStreamHub(func() Snapshot { return Snapshot{} })
+		h := newStreamHub(func() snapshot { return snapshot{} })
 		type open struct {
 			client net.Conn
 			times  chan time.Duration
 		}
 		streams := make([]open, MaxStreams)
 		for i := range streams {
-			streams[i].client, streams[i].times = hubStream(t, h)
+			streams[i].client, streams[i].times = hubStream(t, h, clientKey(i))
 		}
 		synctest.Wait()
 		if n := h.openStreams(); n != MaxStreams {
 			t.Fatalf("%d streams open, want %d", n, MaxStreams)
 		}
-		if err := h.join(); err != errTooManyStreams {
+		if err := h.join("new"); err != errTooManyStreams {
 			t.Fatalf("stream %d: err %v, want errTooManyStreams", MaxStreams+1, err)
 		}
 		streams[0].client.Close() // a client goes: its place frees up at once
 		for range streams[0].times {
 		}
 		synctest.Wait()
-		if err := h.join(); err != nil {
+		if err := h.join("new"); err != nil {
 			t.Fatalf("after one left: %v", err)
 		}
-		streams[0].client, streams[0].times = hubStream(t, h)
+		streams[0].client, streams[0].times = hubStream(t, h, clientKey(0))
 		synctest.Wait()
 
 		h.close()
@@ -156,7 +161,7 @@ func TestHubLimitAndClose(t *testing.T) {
 			}
 			s.client.Close()
 		}
-		if err := h.join(); err != errShuttingDown {
+		if err := h.join("new"); err != errShuttingDown {
 			t.Errorf("after close: err %v, want errShuttingDown", err)
 		}
 		if n := h.openStreams(); n != 0 {
@@ -173,27 +178,27 @@ func TestHubLimitAndClose(t *testing.T) {
 // refused, by join and by serve.
 func TestHubLimitCountsStartingStreams(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newStreamHub(func() Snapshot { return Snapshot{} })
+		h := newStreamHub(func() snapshot { return snapshot{} })
 		var clients []net.Conn
-		for range MaxStreams - 1 {
-			c, _ := hubStream(t, h)
+		for i := range MaxStreams - 1 {
+			c, _ := hubStream(t, h, clientKey(i))
 			clients = append(clients, c)
 		}
 		synctest.Wait()
-		if err := h.join(); err != nil {
+		if err := h.join("new"); err != nil {
 			t.Fatal(err)
 		}
 		slowServer, slow := net.Pipe() // nobody reads yet
-		go func() { h.serve(slowServer); slowServer.Close() }()
+		go func() { h.serve(slowServer, "slow", false); slowServer.Close() }()
 		synctest.Wait() // its handler is blocked writing the header
 		if n := h.openStreams(); n != MaxStreams {
 			t.Errorf("%d streams open, want %d (one still starting)", n, MaxStreams)
 		}
-		if err := h.join(); err != errTooManyStreams {
+		if err := h.join("new"); err != errTooManyStreams {
 			t.Errorf("stream %d while one starts: join says %v, want errTooManyStreams", MaxStreams+1, err)
 		}
 		extraServer, extra := net.Pipe()
-		go func() { h.serve(extraServer); extraServer.Close() }()
+		go func() { h.serve(extraServer, "extra", false); extraServer.Close() }()
 		_ = extra.SetReadDeadline(time.Now().Add(StreamHeartbeat)) // a stream admitted by mistake would never end
 		answer, _ := io.ReadAll(extra)
 		if !strings.HasPrefix(string(answer), "HTTP/1.1 503 ") || !strings.Contains(string(answer), `"detail":"too many open streams`) {
@@ -214,12 +219,12 @@ func TestHubLimitCountsStartingStreams(t *testing.T) {
 // chunked body of SSE lines, ended by the last chunk on close.
 func TestHubStreamFormat(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newStreamHub(func() Snapshot { return Snapshot{LatencyScale: 1} })
-		if err := h.join(); err != nil {
+		h := newStreamHub(func() snapshot { return snapshot{LatencyScale: 1} })
+		if err := h.join("new"); err != nil {
 			t.Fatal(err)
 		}
 		server, client := net.Pipe()
-		go func() { h.serve(server); server.Close() }()
+		go func() { h.serve(server, "new", false); server.Close() }()
 		var got bytes.Buffer
 		done := make(chan struct{})
 		go func() { _, _ = got.ReadFrom(client); close(done) }()
@@ -245,8 +250,8 @@ func TestHubStreamFormat(t *testing.T) {
 func TestHubStopsWhenLastLeaves(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var snapshots atomic.Int64
-		h := newStreamHub(func() Snapshot { snapshots.Add(1); return Snapshot{} })
-		client, times := hubStream(t, h)
+		h := newStreamHub(func() snapshot { snapshots.Add(1); return snapshot{} })
+		client, times := hubStream(t, h, "one")
 		synctest.Wait()
 		client.Close()
 		for range times {
@@ -265,14 +270,14 @@ func TestHubStopsWhenLastLeaves(t *testing.T) {
 // StreamWriteTimeout, and the others go on.
 func TestHubDropsAStuckClient(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newStreamHub(func() Snapshot { return Snapshot{} })
-		if err := h.join(); err != nil {
+		h := newStreamHub(func() snapshot { return snapshot{} })
+		if err := h.join("new"); err != nil {
 			t.Fatal(err)
 		}
 		stuckServer, stuck := net.Pipe() // nobody reads: every write blocks
 		served := make(chan struct{})
-		go func() { h.serve(stuckServer); stuckServer.Close(); close(served) }()
-		reader, times := hubStream(t, h)
+		go func() { h.serve(stuckServer, "stuck", false); stuckServer.Close(); close(served) }()
+		reader, times := hubStream(t, h, "one")
 		defer reader.Close()
 		<-served // cut off after its first write timed out
 		if n := h.openStreams(); n != 1 {
