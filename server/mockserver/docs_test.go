@@ -210,6 +210,12 @@ func TestResponsesMatchDocument(t *testing.T) {
 	if err := doc.Components.Schemas["Snapshot"].Value.VisitJSON(v); err != nil {
 		t.Errorf("a snapshot %s does not match the Snapshot schema: %v", snap, err)
 	}
+	// A point of the history event is a HistoryPoint.
+	point, _ := json.Marshal(pointOf(s.takeSnapshot()))
+	_ = json.Unmarshal(point, &v)
+	if err := doc.Components.Schemas["HistoryPoint"].Value.VisitJSON(v); err != nil || !bytes.Contains(point, []byte(`"video":{`)) {
+		t.Errorf("a history point %s does not match the HistoryPoint schema (or lacks the video gate just used): %v", point, err)
+	}
 }
 
 // absoluteURL finds links, sources, fetches and event streams in a page that

@@ -65,7 +65,8 @@ type server struct {
 	dashboardUI []byte                // the /dashboard page, rendered once
 	conns       connTracker
 	streams     *streamHub
-	renders     chan struct{} // a slot per tile being drawn (maxTileRenders)
+	renders     chan struct{}                     // a slot per tile being drawn (maxTileRenders)
+	drawTile    func(z, x, y int) ([]byte, error) // renderTile; tests watch it
 }
 
 // newServer builds the server for cfg, generating its data. It returns an
@@ -79,13 +80,14 @@ func newServer(cfg Config) (*server, error) {
 		return nil, err
 	}
 	s := &server{
-		cfg:     cfg,
-		db:      db,
-		list:    newListJSON(db.IDs(db.Len())),
-		posts:   newPosts(cfg.Seed),
-		now:     time.Now,
-		gates:   map[string]*gate.Gate{},
-		renders: make(chan struct{}, maxTileRenders),
+		cfg:      cfg,
+		db:       db,
+		list:     newListJSON(db.IDs(db.Len())),
+		posts:    newPosts(cfg.Seed),
+		now:      time.Now,
+		gates:    map[string]*gate.Gate{},
+		renders:  make(chan struct{}, maxTileRenders),
+		drawTile: renderTile,
 	}
 	s.streams = newStreamHub(s.takeSnapshot)
 	for _, e := range endpoints.All() {

@@ -184,7 +184,7 @@ func (s *server) getTile(c *fiber.Ctx) error {
 	draw := func() {
 		s.renders <- struct{}{}
 		defer func() { <-s.renders }()
-		png, drawErr = renderTile(z, x, y)
+		png, drawErr = s.drawTile(z, x, y)
 	}
 	if err := s.wait(c, endpoints.Tiles, draw); err != nil {
 		return err
