@@ -246,7 +246,7 @@ func refused(t *testing.T, client *http.Client, url, detail string) {
 }
 
 // TestStreamLimit opens streams over TCP from two loopback addresses: one
-// address gets at most maxStreamsPerClient, all together MaxStreams; a
+// address gets at most MaxStreamsPerClient, all together MaxStreams; a
 // place that frees up can be taken again.
 func TestStreamLimit(t *testing.T) {
 	srv := startServer(t, config(0))
@@ -257,11 +257,11 @@ func TestStreamLimit(t *testing.T) {
 			s.close()
 		}
 	}()
-	for range maxStreamsPerClient {
+	for range MaxStreamsPerClient {
 		streams = append(streams, openStreamWith(t, one, srv.URL))
 	}
 	refused(t, one, srv.URL, "too many open streams from your address")
-	for range MaxStreams - maxStreamsPerClient {
+	for range MaxStreams - MaxStreamsPerClient {
 		streams = append(streams, openStreamWith(t, two, srv.URL))
 	}
 	if n := srv.openStreams(); n != MaxStreams {

@@ -16,9 +16,9 @@ import (
 // Limits and cadence of GET /stats/stream.
 const (
 	MaxStreams = 100 // streams open at once; more get 503
-	// maxStreamsPerClient bounds the streams of one client (one remote
+	// MaxStreamsPerClient bounds the streams of one client (one remote
 	// address), so that one client cannot take every stream.
-	maxStreamsPerClient = MaxStreams / 2
+	MaxStreamsPerClient = MaxStreams / 2
 	StreamMinInterval   = 100 * time.Millisecond // events come at most this often
 	StreamBusyInterval  = 200 * time.Millisecond // and at least this often while a gate is busy
 	StreamHeartbeat     = time.Second            // and at least this often while all are idle
@@ -36,7 +36,7 @@ const (
 // Errors of joining the stream hub.
 var (
 	errTooManyStreams    = fiber.NewError(fiber.StatusServiceUnavailable, fmt.Sprintf("too many open streams (at most %d): close a dashboard and retry", MaxStreams))
-	errTooManyFromClient = fiber.NewError(fiber.StatusServiceUnavailable, fmt.Sprintf("too many open streams from your address (at most %d): close a dashboard and retry", maxStreamsPerClient))
+	errTooManyFromClient = fiber.NewError(fiber.StatusServiceUnavailable, fmt.Sprintf("too many open streams from your address (at most %d): close a dashboard and retry", MaxStreamsPerClient))
 	errShuttingDown      = fiber.NewError(fiber.StatusServiceUnavailable, "the server is shutting down")
 )
 
@@ -140,7 +140,7 @@ func (h *streamHub) full(client string) error {
 		return errShuttingDown
 	case h.admitted >= MaxStreams:
 		return errTooManyStreams
-	case h.byClient[client] >= maxStreamsPerClient:
+	case h.byClient[client] >= MaxStreamsPerClient:
 		return errTooManyFromClient
 	}
 	return nil
