@@ -49,7 +49,7 @@ func (t *connTracker) middleware(c *fiber.Ctx) error {
 
 // closeUnused closes the connections that serve no request, each in a
 // goroutine of its own and outside the lock: closing a connection that
-// drains an oversized body (drainConn) can take up to DrainTimeout, and
+// drains an oversized body (drainConn) can take up to drainTimeout, and
 // must hold up neither the other connections' state changes nor the other
 // closes. A connection is closed once; wait for the closes with
 // t.closing.Wait.
@@ -80,7 +80,7 @@ func (s *server) shutdown(ctx context.Context) error {
 	for {
 		select {
 		case err := <-done:
-			s.conns.closing.Wait() // each ends within DrainTimeout
+			s.conns.closing.Wait() // each ends within drainTimeout
 			return err
 		case <-tick.C:
 			s.conns.closeUnused()

@@ -18,12 +18,12 @@ import (
 )
 
 // oversized is the body size of the checks: far above maxBodyBytes, far
-// beyond what the kernel's socket buffers hold, below MaxDrainBytes.
+// beyond what the kernel's socket buffers hold, below maxDrainBytes.
 const oversized = 3 << 20
 
 func TestOversizedFitsTheDrain(t *testing.T) {
-	if oversized >= MaxDrainBytes {
-		t.Fatalf("the checks' body (%d bytes) must fit the drain (%d)", oversized, MaxDrainBytes)
+	if oversized >= maxDrainBytes {
+		t.Fatalf("the checks' body (%d bytes) must fit the drain (%d)", oversized, maxDrainBytes)
 	}
 }
 

@@ -9,8 +9,8 @@ import (
 const (
 	historyWindow = time.Minute
 	// historyPoints bounds the memory: one point per snapshot, and
-	// snapshots come at most every StreamMinInterval.
-	historyPoints = int(historyWindow/StreamMinInterval) + 1
+	// snapshots come at most every streamMinInterval.
+	historyPoints = int(historyWindow/streamMinInterval) + 1
 )
 
 // historyPoint is one snapshot as the charts draw it: the gates' load and

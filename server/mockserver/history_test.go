@@ -29,7 +29,7 @@ func TestHistoryRing(t *testing.T) {
 		var h history
 		for i := range 2 * historyPoints {
 			h.add(busySnapshot(i + 1))
-			time.Sleep(StreamMinInterval)
+			time.Sleep(streamMinInterval)
 		}
 		all := h.since(time.Time{})
 		if len(all) != historyPoints || all[len(all)-1].Gates[endpoints.Video].Waiting != 2*historyPoints {
@@ -69,10 +69,10 @@ func TestHubRecordsWithoutStreams(t *testing.T) {
 		h.notify() // and is served
 		synctest.Wait()
 		n := taken.Load()
-		if n < int64(time.Second/StreamBusyInterval) {
-			t.Errorf("%d snapshots in a busy second, want one every %v at least", n, StreamBusyInterval)
+		if n < int64(time.Second/streamBusyInterval) {
+			t.Errorf("%d snapshots in a busy second, want one every %v at least", n, streamBusyInterval)
 		}
-		time.Sleep(10 * StreamHeartbeat)
+		time.Sleep(10 * streamHeartbeat)
 		if taken.Load() != n {
 			t.Errorf("snapshots went on with all gates idle and no stream open")
 		}

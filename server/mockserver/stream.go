@@ -48,7 +48,7 @@ func streamHeader() []byte {
 		"X-Accel-Buffering: no\r\n" + // a proxy in front must not hold events back
 		"Connection: close\r\n" +
 		"Transfer-Encoding: chunked\r\n\r\n")
-	return append(b, chunk(fmt.Appendf(nil, "retry: %d\n\n", StreamRetry.Milliseconds()))...)
+	return append(b, chunk(fmt.Appendf(nil, "retry: %d\n\n", streamRetry.Milliseconds()))...)
 }
 
 // lastChunk ends a chunked body.

@@ -98,8 +98,8 @@ func (s *stream) next(t *testing.T) streamEvent {
 			t.Fatal("the stream ended")
 		}
 		return e
-	case <-time.After(2 * StreamHeartbeat):
-		t.Fatalf("no event within %v", 2*StreamHeartbeat)
+	case <-time.After(2 * streamHeartbeat):
+		t.Fatalf("no event within %v", 2*streamHeartbeat)
 	}
 	return streamEvent{}
 }
@@ -140,7 +140,7 @@ func TestStatsStream(t *testing.T) {
 		t.Errorf("Content-Type %q, Cache-Control %q; want text/event-stream, no-cache", ct, resp.Header.Get("Cache-Control"))
 	}
 	first, _ := bufio.NewReader(resp.Body).ReadString('\n')
-	if first != fmt.Sprintf("retry: %d\n", StreamRetry.Milliseconds()) {
+	if first != fmt.Sprintf("retry: %d\n", streamRetry.Milliseconds()) {
 		t.Errorf("first line %q, want the reconnection delay", first)
 	}
 	resp.Body.Close()
@@ -246,7 +246,7 @@ func refused(t *testing.T, client *http.Client, url, detail string) {
 }
 
 // TestStreamLimit opens streams over TCP from two loopback addresses: one
-// address gets at most MaxStreamsPerClient, all together MaxStreams; a
+// address gets at most MaxStreamsPerClient, all together maxStreams; a
 // place that frees up can be taken again.
 func TestStreamLimit(t *testing.T) {
 	srv := startServer(t, config(0))
@@ -261,16 +261,16 @@ func TestStreamLimit(t *testing.T) {
 		streams = append(streams, openStreamWith(t, one, srv.URL))
 	}
 	refused(t, one, srv.URL, "too many open streams from your address")
-	for range MaxStreams - MaxStreamsPerClient {
+	for range maxStreams - MaxStreamsPerClient {
 		streams = append(streams, openStreamWith(t, two, srv.URL))
 	}
-	if n := srv.openStreams(); n != MaxStreams {
-		t.Fatalf("%d streams open after opening %d", n, MaxStreams)
+	if n := srv.openStreams(); n != maxStreams {
+		t.Fatalf("%d streams open after opening %d", n, maxStreams)
 	}
 	refused(t, three, srv.URL, "too many open streams")
 	// One client goes: its place frees up once the server notices.
 	streams[0].close()
-	waitOpenStreams(t, srv.server, MaxStreams-1)
+	waitOpenStreams(t, srv.server, maxStreams-1)
 	streams[0] = openStreamWith(t, one, srv.URL)
 	streams[0].next(t)
 }
@@ -289,7 +289,7 @@ func videoStats(t *testing.T, url string) gate.Stats {
 // notices a client has gone at its next write: within a heartbeat.
 func waitOpenStreams(t *testing.T, s *server, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * StreamHeartbeat)
+	deadline := time.Now().Add(10 * streamHeartbeat)
 	for s.openStreams() != n {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d streams open, want %d", s.openStreams(), n)

@@ -15,18 +15,18 @@ import (
 
 // Limits and cadence of GET /stats/stream.
 const (
-	MaxStreams = 100 // streams open at once; more get 503
+	maxStreams = 100 // streams open at once; more get 503
 	// MaxStreamsPerClient bounds the streams of one client (one remote
 	// address), so that one client cannot take every stream.
-	MaxStreamsPerClient = MaxStreams / 2
-	StreamMinInterval   = 100 * time.Millisecond // events come at most this often
-	StreamBusyInterval  = 200 * time.Millisecond // and at least this often while a gate is busy
-	StreamHeartbeat     = time.Second            // and at least this often while all are idle
-	StreamRetry         = time.Second            // the browser's reconnection delay (SSE "retry:")
-	// StreamWriteTimeout bounds one write of an event to one stream. A
+	MaxStreamsPerClient = maxStreams / 2
+	streamMinInterval   = 100 * time.Millisecond // events come at most this often
+	streamBusyInterval  = 200 * time.Millisecond // and at least this often while a gate is busy
+	streamHeartbeat     = time.Second            // and at least this often while all are idle
+	streamRetry         = time.Second            // the browser's reconnection delay (SSE "retry:")
+	// streamWriteTimeout bounds one write of an event to one stream. A
 	// client that has not read for so long that its connection's buffers
 	// are full is dropped rather than allowed to hold the others up.
-	StreamWriteTimeout = 250 * time.Millisecond
+	streamWriteTimeout = 250 * time.Millisecond
 	// streamStartTimeout bounds the first write of a stream (its header,
 	// the history if asked for, the last event): up to a hundred kilobytes
 	// after a busy minute. No other stream waits for it.
@@ -35,15 +35,15 @@ const (
 
 // Errors of joining the stream hub.
 var (
-	errTooManyStreams    = fiber.NewError(fiber.StatusServiceUnavailable, fmt.Sprintf("too many open streams (at most %d): close a dashboard and retry", MaxStreams))
+	errTooManyStreams    = fiber.NewError(fiber.StatusServiceUnavailable, fmt.Sprintf("too many open streams (at most %d): close a dashboard and retry", maxStreams))
 	errTooManyFromClient = fiber.NewError(fiber.StatusServiceUnavailable, fmt.Sprintf("too many open streams from your address (at most %d): close a dashboard and retry", MaxStreamsPerClient))
 	errShuttingDown      = fiber.NewError(fiber.StatusServiceUnavailable, "the server is shutting down")
 )
 
 // streamHub sends every open stream the same snapshots, and keeps the
 // history a new stream may start with. One loop takes a snapshot whenever a
-// gate changes (at most every StreamMinInterval) and otherwise every
-// StreamBusyInterval or StreamHeartbeat, records it in the history, encodes
+// gate changes (at most every streamMinInterval) and otherwise every
+// streamBusyInterval or streamHeartbeat, records it in the history, encodes
 // it once and writes it to each stream's connection itself: an event costs
 // one write per stream and wakes no other goroutine. The loop runs while a
 // stream is open or a gate is busy, and stops when neither is true.
@@ -138,7 +138,7 @@ func (h *streamHub) full(client string) error {
 	switch {
 	case h.closed:
 		return errShuttingDown
-	case h.admitted >= MaxStreams:
+	case h.admitted >= maxStreams:
 		return errTooManyStreams
 	case h.byClient[client] >= MaxStreamsPerClient:
 		return errTooManyFromClient
@@ -155,7 +155,7 @@ func (h *streamHub) serve(conn net.Conn, client string, withHistory bool) {
 	h.mu.Lock()
 	if err := h.full(client); err != nil { // others joined meanwhile, or shutting down
 		h.mu.Unlock()
-		_ = conn.SetWriteDeadline(time.Now().Add(StreamWriteTimeout))
+		_ = conn.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 		_, _ = conn.Write(refusal(err))
 		return
 	}
@@ -183,7 +183,7 @@ func (h *streamHub) serve(conn net.Conn, client string, withHistory bool) {
 	h.mu.Lock()
 	if h.closed { // closed while the header was written
 		h.mu.Unlock()
-		sub.write(lastChunk, StreamWriteTimeout)
+		sub.write(lastChunk, streamWriteTimeout)
 		return
 	}
 	h.subs[sub] = struct{}{}
@@ -253,7 +253,7 @@ func (h *streamHub) close() {
 	h.mu.Unlock()
 	h.loops.Wait()
 	for _, sub := range subs {
-		sub.write(lastChunk, StreamWriteTimeout)
+		sub.write(lastChunk, streamWriteTimeout)
 		sub.mu.Lock()
 		if !sub.gone {
 			sub.cut()
@@ -267,7 +267,7 @@ func (h *streamHub) close() {
 // until no stream is open and every gate is idle.
 func (h *streamHub) loop(stop chan struct{}) {
 	defer h.loops.Done()
-	timer := time.NewTimer(StreamMinInterval)
+	timer := time.NewTimer(streamMinInterval)
 	defer timer.Stop()
 	busy := false
 	for {
@@ -281,19 +281,19 @@ func (h *streamHub) loop(stop chan struct{}) {
 		if h.idle(stop, busy) {
 			return
 		}
-		wait := StreamHeartbeat
+		wait := streamHeartbeat
 		if busy {
-			wait = StreamBusyInterval
+			wait = streamBusyInterval
 		}
-		// Never faster than StreamMinInterval, then the next change or the
+		// Never faster than streamMinInterval, then the next change or the
 		// end of wait, whichever comes first.
-		timer.Reset(StreamMinInterval)
+		timer.Reset(streamMinInterval)
 		select {
 		case <-stop:
 			return
 		case <-timer.C:
 		}
-		timer.Reset(wait - StreamMinInterval)
+		timer.Reset(wait - streamMinInterval)
 		select {
 		case <-stop:
 			return
@@ -337,6 +337,6 @@ func (h *streamHub) broadcast(snap snapshot) {
 	}
 	h.mu.Unlock()
 	for _, sub := range subs {
-		sub.write(frame, StreamWriteTimeout)
+		sub.write(frame, streamWriteTimeout)
 	}
 }

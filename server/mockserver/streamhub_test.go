@@ -53,7 +53,7 @@ func hubStream(t *testing.T, h *streamHub, key string) (client net.Conn, times c
 func clientKey(i int) string { return fmt.Sprintf("10.0.0.%d", i%4) }
 
 // TestHubCadence checks the cadence of events on virtual time: a heartbeat
-// while idle, StreamBusyInterval while busy, and a change at once.
+// while idle, streamBusyInterval while busy, and a change at once.
 func TestHubCadence(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var busy atomic.Bool
@@ -67,11 +67,11 @@ func TestHubCadence(t *testing.T) {
 		client, times := hubStream(t, h, "one")
 		defer client.Close()
 
-		idle := 3*StreamHeartbeat + StreamHeartbeat/2
+		idle := 3*streamHeartbeat + streamHeartbeat/2
 		time.Sleep(idle) // idle: heartbeats only
 		busy.Store(true)
 		h.notify() // a change: an event at once (the last one was long ago)
-		busyFor := 5*StreamBusyInterval + StreamBusyInterval/2
+		busyFor := 5*streamBusyInterval + streamBusyInterval/2
 		time.Sleep(busyFor)
 		busy.Store(false)
 		h.notify()
@@ -82,8 +82,8 @@ func TestHubCadence(t *testing.T) {
 		for d := range times {
 			got = append(got, d)
 		}
-		want := []time.Duration{0, StreamHeartbeat, 2 * StreamHeartbeat, 3 * StreamHeartbeat}
-		for d := idle; d < idle+busyFor; d += StreamBusyInterval {
+		want := []time.Duration{0, streamHeartbeat, 2 * streamHeartbeat, 3 * streamHeartbeat}
+		for d := idle; d < idle+busyFor; d += streamBusyInterval {
 			want = append(want, d)
 		}
 		want = append(want, idle+busyFor) // the change back to idle
@@ -99,7 +99,7 @@ func TestHubCadence(t *testing.T) {
 }
 
 // TestHubCoalesces sends a storm of changes: events still come at most
-// every StreamMinInterval.
+// every streamMinInterval.
 func TestHubCoalesces(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newStreamHub(func() snapshot { return snapshot{} })
@@ -113,13 +113,13 @@ func TestHubCoalesces(t *testing.T) {
 		h.close()
 		n, last := 0, time.Duration(-1)
 		for d := range times {
-			if last >= 0 && d-last < StreamMinInterval {
-				t.Errorf("events %v apart, want at least %v", d-last, StreamMinInterval)
+			if last >= 0 && d-last < streamMinInterval {
+				t.Errorf("events %v apart, want at least %v", d-last, streamMinInterval)
 			}
 			last = d
 			n++
 		}
-		if want := int(time.Second / StreamMinInterval); n < want-1 || n > want+1 {
+		if want := int(time.Second / streamMinInterval); n < want-1 || n > want+1 {
 			t.Errorf("%d events in a second of changes, want about %d", n, want)
 		}
 	})
@@ -134,16 +134,16 @@ func TestHubLimitAndClose(t *testing.T) {
 			client net.Conn
 			times  chan time.Duration
 		}
-		streams := make([]open, MaxStreams)
+		streams := make([]open, maxStreams)
 		for i := range streams {
 			streams[i].client, streams[i].times = hubStream(t, h, clientKey(i))
 		}
 		synctest.Wait()
-		if n := h.openStreams(); n != MaxStreams {
-			t.Fatalf("%d streams open, want %d", n, MaxStreams)
+		if n := h.openStreams(); n != maxStreams {
+			t.Fatalf("%d streams open, want %d", n, maxStreams)
 		}
 		if err := h.join("new"); err != errTooManyStreams {
-			t.Fatalf("stream %d: err %v, want errTooManyStreams", MaxStreams+1, err)
+			t.Fatalf("stream %d: err %v, want errTooManyStreams", maxStreams+1, err)
 		}
 		streams[0].client.Close() // a client goes: its place frees up at once
 		for range streams[0].times {
@@ -171,7 +171,7 @@ func TestHubLimitAndClose(t *testing.T) {
 	})
 }
 
-// TestHubLimitCountsStartingStreams: a stream counts against MaxStreams
+// TestHubLimitCountsStartingStreams: a stream counts against maxStreams
 // from the moment it is admitted, not once its client has read the header.
 // The last stream's client here has not read yet, so its handler is still
 // writing the header when one more stream asks to start: that one is
@@ -180,7 +180,7 @@ func TestHubLimitCountsStartingStreams(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newStreamHub(func() snapshot { return snapshot{} })
 		var clients []net.Conn
-		for i := range MaxStreams - 1 {
+		for i := range maxStreams - 1 {
 			c, _ := hubStream(t, h, clientKey(i))
 			clients = append(clients, c)
 		}
@@ -191,18 +191,18 @@ func TestHubLimitCountsStartingStreams(t *testing.T) {
 		slowServer, slow := net.Pipe() // nobody reads yet
 		go func() { h.serve(slowServer, "slow", false); slowServer.Close() }()
 		synctest.Wait() // its handler is blocked writing the header
-		if n := h.openStreams(); n != MaxStreams {
-			t.Errorf("%d streams open, want %d (one still starting)", n, MaxStreams)
+		if n := h.openStreams(); n != maxStreams {
+			t.Errorf("%d streams open, want %d (one still starting)", n, maxStreams)
 		}
 		if err := h.join("new"); err != errTooManyStreams {
-			t.Errorf("stream %d while one starts: join says %v, want errTooManyStreams", MaxStreams+1, err)
+			t.Errorf("stream %d while one starts: join says %v, want errTooManyStreams", maxStreams+1, err)
 		}
 		extraServer, extra := net.Pipe()
 		go func() { h.serve(extraServer, "extra", false); extraServer.Close() }()
-		_ = extra.SetReadDeadline(time.Now().Add(StreamHeartbeat)) // a stream admitted by mistake would never end
+		_ = extra.SetReadDeadline(time.Now().Add(streamHeartbeat)) // a stream admitted by mistake would never end
 		answer, _ := io.ReadAll(extra)
 		if !strings.HasPrefix(string(answer), "HTTP/1.1 503 ") || !strings.Contains(string(answer), `"detail":"too many open streams`) {
-			t.Errorf("stream %d while one starts: serve answered %q, want the 503", MaxStreams+1, answer)
+			t.Errorf("stream %d while one starts: serve answered %q, want the 503", maxStreams+1, answer)
 		}
 		extra.Close()
 
@@ -258,7 +258,7 @@ func TestHubStopsWhenLastLeaves(t *testing.T) {
 		}
 		synctest.Wait()
 		n := snapshots.Load()
-		time.Sleep(10 * StreamHeartbeat)
+		time.Sleep(10 * streamHeartbeat)
 		if snapshots.Load() != n {
 			t.Errorf("snapshots went on with no stream open")
 		}
@@ -267,7 +267,7 @@ func TestHubStopsWhenLastLeaves(t *testing.T) {
 }
 
 // TestHubDropsAStuckClient: a client that stops reading is cut off after
-// StreamWriteTimeout, and the others go on.
+// streamWriteTimeout, and the others go on.
 func TestHubDropsAStuckClient(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newStreamHub(func() snapshot { return snapshot{} })
@@ -283,7 +283,7 @@ func TestHubDropsAStuckClient(t *testing.T) {
 		if n := h.openStreams(); n != 1 {
 			t.Errorf("%d streams open, want the reading one", n)
 		}
-		time.Sleep(3 * StreamHeartbeat)
+		time.Sleep(3 * streamHeartbeat)
 		h.close()
 		n := 0
 		for range times {
