@@ -43,9 +43,11 @@ func serveLoopback(t *testing.T, s *server) string {
 
 // TestHalfAHeader: a client that sends half a request header and then
 // nothing is disconnected after readTimeout, instead of holding its
-// connection and goroutine for ever; a whole request still gets its answer.
+// connection and goroutine for ever; a whole request still gets its answer,
+// even one held in its gate for longer than the timeout, and an event
+// stream outlives it.
 func TestHalfAHeader(t *testing.T) {
-	s, err := newServer(config(0))
+	s, err := newServer(config(2)) // the video gate holds 400 ms
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +88,14 @@ func TestHalfAHeader(t *testing.T) {
 	}
 	if code, b := get(t, http.DefaultClient, url+"/healthz"); code != 200 {
 		t.Errorf("a whole request: %d %s", code, b)
+	}
+	if code, b := get(t, http.DefaultClient, url+"/videos/"+listIDs(t, url, 1)[0]); code != 200 {
+		t.Errorf("a request held %v, longer than the read timeout: %d %s", s.gates[endpoints.Video].Hold(0), code, b)
+	}
+	stream := openStream(t, url)
+	defer stream.close()
+	for end := time.Now().Add(4 * short); time.Now().Before(end); {
+		stream.next(t) // heartbeats, a second apart: fails if the stream ends
 	}
 }
 

@@ -162,12 +162,17 @@ func (h *streamHub) serve(conn net.Conn, client string, withHistory bool) {
 	h.admitted++
 	h.byClient[client]++
 	h.open.Add(1)
+	var past []historyPoint
+	if withHistory {
+		past = h.history.since(time.Now().Add(-historyWindow))
+	}
+	last := h.last
+	h.mu.Unlock()
 	first := streamHeader()
 	if withHistory {
-		first = append(first, h.historyEvent()...)
+		first = append(first, historyEvent(past)...)
 	}
-	first = append(first, h.last...)
-	h.mu.Unlock()
+	first = append(first, last...)
 	defer func() {
 		h.mu.Lock()
 		h.admitted--
@@ -203,10 +208,10 @@ func (h *streamHub) serve(conn net.Conn, client string, withHistory bool) {
 	h.mu.Unlock()
 }
 
-// historyEvent frames the last historyWindow of the history as one event
-// named "history", whose data is a JSON array of points. h.mu must be held.
-func (h *streamHub) historyEvent() []byte {
-	msg, err := json.Marshal(h.history.since(time.Now().Add(-historyWindow)))
+// historyEvent frames points as one event named "history", whose data is
+// a JSON array of them.
+func historyEvent(points []historyPoint) []byte {
+	msg, err := json.Marshal(points)
 	if err != nil {
 		return nil
 	}
