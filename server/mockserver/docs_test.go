@@ -21,6 +21,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/go-async-workshop/workshop/internal/endpoints"
+	"github.com/go-async-workshop/workshop/server/gate"
 )
 
 // loadAPIDocument parses and validates the served OpenAPI document with
@@ -360,6 +361,26 @@ func TestOpenAPIDocumentFollowsTheTable(t *testing.T) {
 		if !ok || !strings.Contains(sentence, ms(e.MinDelay)+" plus "+ms(e.Step)) {
 			t.Errorf("the document's description does not give %s as %s, %s plus %s per request queued behind", e.Name, intro, ms(e.MinDelay), ms(e.Step))
 		}
+	}
+}
+
+// TestOpenAPIDocumentStatesTheLimits: the document gives the client
+// header's limits as the server applies them.
+func TestOpenAPIDocumentStatesTheLimits(t *testing.T) {
+	doc := loadAPIDocument(t, newTestServer(t))
+	for _, want := range []string{
+		endpoints.ClientHeader,
+		fmt.Sprintf("1 to %d characters", endpoints.MaxClientName),
+		fmt.Sprintf("up to %d clients", maxClients),
+		fmt.Sprintf("%q", gate.OtherClients),
+	} {
+		if !strings.Contains(doc.Info.Description, want) {
+			t.Errorf("the document's description does not say %s", want)
+		}
+	}
+	stream := doc.Paths.Find("/stats/stream").Get.Description
+	if want := fmt.Sprintf("at most %d from one client address", MaxStreamsPerClient); !strings.Contains(stream, want) {
+		t.Errorf("GET /stats/stream's description does not say %q", want)
 	}
 }
 
