@@ -6,6 +6,11 @@
 // than fail.
 package cpustat
 
+import (
+	"strconv"
+	"strings"
+)
+
 // Machine holds the machine's CPU time counters since boot, summed over
 // all CPUs, in clock ticks (Linux's USER_HZ).
 type Machine struct {
@@ -17,4 +22,29 @@ type Machine struct {
 // Sub returns the counters of the interval from earlier to m.
 func (m Machine) Sub(earlier Machine) Machine {
 	return Machine{Total: m.Total - earlier.Total, Busy: m.Busy - earlier.Busy, Steal: m.Steal - earlier.Steal}
+}
+
+// parseStat parses the "cpu" line of /proc/stat: user nice system idle
+// iowait irq softirq steal ...
+func parseStat(line string) (m Machine, ok bool) {
+	fields := strings.Fields(line)
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return m, false
+	}
+	for i, f := range fields[1:] {
+		v, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			return Machine{}, false
+		}
+		m.Total += v
+		switch i {
+		case 3, 4: // idle, iowait
+		case 7:
+			m.Steal = v
+			m.Busy += v
+		default:
+			m.Busy += v
+		}
+	}
+	return m, true
 }
