@@ -2,6 +2,7 @@ package cpustat
 
 import (
 	"os"
+	"strings"
 	"time"
 )
 
@@ -13,21 +14,25 @@ const rusageThread = 1
 // being timed, or the reading may come from another thread.
 func Thread() time.Duration { return rusage(rusageThread) }
 
-// MachineCounters reads /proc/stat; ok is false where it cannot.
-func MachineCounters() (c Counters, ok bool) {
+// ReadMachine reads the "cpu" line of /proc/stat; ok is false if it cannot.
+func ReadMachine() (m Machine, ok bool) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return Counters{}, false
+		return m, false
 	}
-	return parseStat(string(b))
+	line, _, _ := strings.Cut(string(b), "\n")
+	return parseStat(line)
 }
 
-// LoadAverage returns the machine's 1-minute load average as /proc/loadavg
-// writes it ("0.42"); ok is false where it cannot be read.
-func LoadAverage() (avg string, ok bool) {
+// LoadAverage returns the machine's 1-minute load average as the system
+// writes it, or "unknown".
+func LoadAverage() string {
 	b, err := os.ReadFile("/proc/loadavg")
 	if err != nil {
-		return "", false
+		return "unknown"
 	}
-	return parseLoadAverage(string(b))
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
 }

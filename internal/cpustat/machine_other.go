@@ -7,10 +7,9 @@ import "time"
 // Thread returns 0: only Linux tells a thread's CPU time here.
 func Thread() time.Duration { return 0 }
 
-// MachineCounters reports that there are no counters: only Linux's
-// /proc/stat gives them here.
-func MachineCounters() (c Counters, ok bool) { return Counters{}, false }
+// ReadMachine reports that the machine's counters are not read here: only
+// Linux's /proc/stat gives them.
+func ReadMachine() (m Machine, ok bool) { return m, false }
 
-// LoadAverage reports that there is no load average: it is read from
-// Linux's /proc here.
-func LoadAverage() (avg string, ok bool) { return "", false }
+// LoadAverage returns "unknown": the load average is read from Linux's /proc.
+func LoadAverage() string { return "unknown" }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-async-workshop/workshop/internal/endpoints"
 	"github.com/go-async-workshop/workshop/snippets/instrument/display"
 	"github.com/go-async-workshop/workshop/snippets/instrument/timeline"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
@@ -92,23 +93,12 @@ func (res Result) html(rec *timeline.Recorder, hideWaiting bool) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// gateOrder lists the server's endpoints in the order reports show them.
-var gateOrder = []string{"video", "transcript", "patch", "videos_list", "posts", "tiles", "weather"}
-
-// gateNames returns the server endpoints of res: known ones in the order
-// reports show them, then any other in alphabetical order.
+// gateNames returns the server endpoints of res in the order of the
+// server's endpoint table, then any other in alphabetical order.
 func (res Result) gateNames() []string {
-	var known, other []string
-	for name := range res.Server {
-		if slices.Contains(gateOrder, name) {
-			known = append(known, name)
-		} else {
-			other = append(other, name)
-		}
-	}
-	slices.SortFunc(known, func(a, b string) int { return slices.Index(gateOrder, a) - slices.Index(gateOrder, b) })
-	slices.Sort(other)
-	return append(known, other...)
+	names := slices.Collect(maps.Keys(res.Server))
+	slices.SortFunc(names, endpoints.Compare)
+	return names
 }
 
 // Busiest returns the endpoint of the server that did the most for the run
@@ -125,19 +115,7 @@ func (res Result) Busiest() (name string, stats videoapi.EndpointStats, ok bool)
 }
 
 // gateLabel names an endpoint of the server for a learner.
-func gateLabel(name string) string {
-	switch name {
-	case "video":
-		return "videos"
-	case "transcript":
-		return "transcripts"
-	case "patch":
-		return "saves"
-	case "videos_list":
-		return "id list"
-	}
-	return name
-}
+func gateLabel(name string) string { return endpoints.Label(name) }
 
 // describeGate says in words what one endpoint went through.
 func describeGate(s videoapi.EndpointStats) string {
