@@ -11,23 +11,23 @@ import (
 // programs start.
 type Running struct {
 	*server
-	URL    string // base URL, e.g. "http://127.0.0.1:8000"
+	URL    string // base URL, e.g. "http://127.0.0.1:8000" or "unix:///path/video.sock"
 	ln     net.Listener
 	served chan error
 }
 
 // Start builds the server for cfg, listens on cfg.Addr (a port of 0 picks a
-// free one) and serves in a new goroutine until Stop.
+// free one; "unix:/path" is a Unix socket) and serves in a new goroutine until Stop.
 func Start(cfg Config) (*Running, error) {
 	srv, err := newServer(cfg)
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, url, err := listen(cfg.Addr)
 	if err != nil {
 		return nil, err
 	}
-	r := &Running{server: srv, URL: "http://" + ln.Addr().String(), ln: ln, served: make(chan error, 1)}
+	r := &Running{server: srv, URL: url, ln: ln, served: make(chan error, 1)}
 	go func() { r.served <- srv.serve(ln) }()
 	return r, nil
 }

@@ -53,6 +53,7 @@ func BaseURL() string {
 // goroutines at once; share one Client rather than making one per request.
 type Client struct {
 	base         string
+	socket       string // the Unix socket the server listens on, if any
 	http         *http.Client
 	maxConns     int
 	customClient bool
@@ -102,19 +103,37 @@ func validName(name string) string {
 }
 
 // New returns a Client for the server at baseURL ("" means BaseURL()). It
-// names itself with $JUPYTERHUB_USER when that is set and valid.
+// names itself with $JUPYTERHUB_USER when that is set and valid. A base URL
+// "unix:///path/to/video.sock" is a server on a Unix socket, reached as
+// http://UnixSocketHost.
 func New(baseURL string, opts ...Option) *Client {
 	if baseURL == "" {
 		baseURL = BaseURL()
 	}
 	c := &Client{base: strings.TrimRight(baseURL, "/"), name: validName(os.Getenv(EnvUser))}
+	if path, ok := unixSocketPath(c.base); ok {
+		c.socket = path
+		c.base = useSocket(path)
+	}
 	for _, o := range opts {
 		o(c)
 	}
 	if !c.customClient {
-		c.http = &http.Client{Transport: newTransport(c.maxConns)}
+		t := newTransport(c.maxConns)
+		if c.socket != "" {
+			t.DialContext = dialSockets(t.DialContext)
+		}
+		c.http = &http.Client{Transport: t}
 	}
 	return c
+}
+
+// where names the server for messages: its URL, and its socket if any.
+func (c *Client) where() string {
+	if c.socket != "" {
+		return c.base + " (Unix socket " + c.socket + ")"
+	}
+	return c.base
 }
 
 // newTransport clones Go's default transport and sets the per-host limits.
@@ -129,7 +148,8 @@ func newTransport(maxConns int) *http.Transport {
 	return t
 }
 
-// BaseURL returns the server address this Client talks to.
+// BaseURL returns the server address this Client talks to (for a server on
+// a Unix socket, http://UnixSocketHost).
 func (c *Client) BaseURL() string { return c.base }
 
 // Name returns the name the Client sends with its requests, or "".
@@ -160,7 +180,7 @@ func (c *Client) Settings(ctx context.Context) (ServerSettings, error) {
 		err = fmt.Errorf("unexpected health status %q", body.Status)
 	}
 	if err != nil {
-		return ServerSettings{}, fmt.Errorf("video server not reachable at %s: start it in another terminal with `go run ./server` (or `make server`) from the repository root, or set %s: %w", c.base, EnvBaseURL, err)
+		return ServerSettings{}, fmt.Errorf("video server not reachable at %s: start it in another terminal with `go run ./server` (or `make server`) from the repository root, or set %s: %w", c.where(), EnvBaseURL, err)
 	}
 	return body.ServerSettings, nil
 }
