@@ -37,13 +37,17 @@ func TestMain(m *testing.M) {
 		writePids(helper.Process.Pid, cell.Process.Pid)
 		time.Sleep(time.Hour)
 	case "parent":
-		// Starts "gopls" (the wrapper, first on PATH) and waits.
+		// Starts "gopls" (the wrapper, first on PATH) and waits. The
+		// program the wrapper becomes writes its own pid, so the test kills
+		// this parent only once the wrapper has done its work.
 		gopls := exec.Command("gopls", "serve")
-		gopls.Env = append(os.Environ(), envRole+"=sleep")
+		gopls.Env = append(os.Environ(), envRole+"=gopls")
 		if gopls.Start() != nil {
 			os.Exit(3)
 		}
-		writePids(gopls.Process.Pid)
+		time.Sleep(time.Hour)
+	case "gopls":
+		writePids(os.Getpid())
 		time.Sleep(time.Hour)
 	case "sleep":
 		time.Sleep(time.Hour)
