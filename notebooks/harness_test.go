@@ -22,6 +22,7 @@
 //     go test ./notebooks -run 'TestNotebooks/01' -v         # one notebook
 //     go test ./notebooks -run TestNotebooks -args -quick    # learner's quick mode, timed
 //     go test ./notebooks -run TestNotebooks -args -update   # full latency; write the outputs back
+//     go test ./notebooks -run TestNotebooks -args -hog      # with one core kept busy by a CPU hog
 package notebooks
 
 import (
@@ -37,6 +38,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-async-workshop/workshop/internal/cpuhog"
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
 	"github.com/go-async-workshop/workshop/notebooks/nbrun"
 	"github.com/go-async-workshop/workshop/server/mockserver"
@@ -48,6 +50,7 @@ var (
 	flagUpdate = flag.Bool("update", false, "run with the workshop's settings (full latency) and write each executed notebook back into notebooks/ if it passed")
 	flagQuick  = flag.Bool("quick", false, "run with the learner's quick mode (full latency, 20 videos) and report each notebook's time")
 	flagKeep   = flag.String("keep", "", "copy every executed notebook into this folder; failed runs are always kept under ../artifacts/notebooks")
+	flagHog    = flag.Bool("hog", false, "keep one core busy with a CPU hog while the notebooks run, as another program on a busy laptop does: every lesson's check must still hold")
 )
 
 // checks maps a notebook's base name to the assertions run on what it
@@ -130,6 +133,9 @@ func TestNotebooks(t *testing.T) {
 		} else {
 			ln.Close()
 		}
+	}
+	if *flagHog {
+		cpuhog.Start(t, 1)
 	}
 	srv := servertest.StartAt(t, cfg, addr)
 	t.Logf("server %s latency-scale=%g videos=%d model-work=%g", srv.URL, s.LatencyScale, s.Videos, s.ModelWork)
