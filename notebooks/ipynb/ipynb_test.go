@@ -183,3 +183,44 @@ func TestWithSolution(t *testing.T) {
 		t.Error("the original notebook was changed")
 	}
 }
+
+func TestRunAllProblems(t *testing.T) {
+	// A notebook of one lesson cell and the exercise's test cell, whose
+	// outputs are given.
+	nb := func(lesson, test string) *Notebook {
+		t.Helper()
+		doc := `{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+			{"cell_type": "code", "source": "%%\nlesson()", "execution_count": 1, "metadata": {}, "outputs": [{"output_type": "stream", "name": "stdout", "text": ` + lesson + `}]},
+			{"cell_type": "code", "source": "%test", "execution_count": 2, "metadata": {}, "outputs": [{"output_type": "stream", "name": "stdout", "text": ` + test + `}]}]}`
+		n, err := Parse("nb", []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const (
+		fine = `"3 videos\n"`
+		red  = `"=== RUN   TestX\n--- FAIL: TestX (0.00s)\n    x_test.go:3: not yet\nFAIL\n"`
+	)
+	tests := []struct {
+		name, lesson, test string
+		want               string // part of the one problem; "" for none
+	}{
+		{"red test, clean lesson", fine, red, ""},
+		{"green on the stub", fine, `"--- PASS: TestX (0.00s)\nPASS\n"`, "does not fail on the untouched stub"},
+		{"stub does not build", fine, `"# command-line-arguments\n./x.go:3: undefined: y\n--- FAIL: TestX\n"`, "crashes or does not build"},
+		{"stub panics", fine, `"--- FAIL: TestX (0.00s)\npanic: runtime error\n"`, "crashes or does not build"},
+		{"lesson cell fails", `"panic: boom\n"`, red, "cell 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := nb(tt.lesson, tt.test).RunAllProblems(1)
+			if tt.want == "" && len(got) > 0 || tt.want != "" && (len(got) != 1 || !strings.Contains(got[0], tt.want)) {
+				t.Errorf("RunAllProblems = %q, want one problem containing %q (none if empty)", got, tt.want)
+			}
+		})
+	}
+	if got := nb(fine, red).RunAllProblems(5); len(got) == 0 || !strings.Contains(got[len(got)-1], "no cell 5") {
+		t.Errorf("RunAllProblems(5) on 2 cells = %q, want it to say there is no such cell", got)
+	}
+}
