@@ -198,6 +198,19 @@ go_tool() {
 }
 GONB_STAMP=.bin/.workshop-gonb
 step_go_tools() { go_tool "gonb and goimports" "$GONB_STAMP" github.com/janpfeifer/gonb golang.org/x/tools/cmd/goimports; }
+# The compose file loader the tests read docker-compose.yml with
+# (internal/composefile); built, since go install would name it "cmd".
+step_compose() {
+	local stamp=.bin/.workshop-compose want
+	want="$(fingerprint "$(go env GOVERSION)" tools.mod tools.sum)"
+	if up_to_date "$stamp" "$want" .bin/compose-spec; then
+		step "compose-spec in .bin: up to date"
+		return
+	fi
+	go build -modfile=tools.mod -o .bin/compose-spec github.com/compose-spec/compose-go/v2/cmd
+	record "$stamp" "$want"
+	finished "compose-spec in .bin: built"
+}
 # gopls gives cells completion and hover help; GoNB runs without it.
 step_gopls() { go_tool gopls .bin/.workshop-gopls golang.org/x/tools/gopls; }
 
@@ -302,7 +315,7 @@ lab)
 all | test)
 	check_python
 	[[ "$group" == test ]] && check_chromium
-	run_steps venv go_tools gopls go_modules $CHROMIUM_STEP
+	run_steps venv go_tools gopls compose go_modules $CHROMIUM_STEP
 	run_steps kernel lab_settings classroom
 	;;
 later)
