@@ -74,3 +74,13 @@ func ratio(a, b float64) float64 {
 	}
 	return a / b
 }
+
+// MinCPUShare is the CPU share (measure.Result's CPUShare: the CPU a run's
+// computing work got, against the cores it could have kept busy) below which
+// the run's report says that other programs were using the machine's cores.
+const MinCPUShare = 0.7
+
+// Busy reports whether other programs took the cores while r computed, by
+// its own measurement: then every time it shows is longer than on a quiet
+// machine, by however much the others took, and its report says so.
+func Busy(r measure.Result) bool { return r.CPUShare > 0 && r.CPUShare < MinCPUShare }
