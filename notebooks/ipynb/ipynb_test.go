@@ -171,15 +171,15 @@ func TestWithSolution(t *testing.T) {
 		sources = append(sources, c.Source)
 	}
 	want := []string{
-		"!*go mod edit -replace github.com/go-async-workshop/workshop=/repo -require github.com/go-async-workshop/workshop@v0.0.0",
-		"import \"sync\"\n\n// fetch is declared here.\nfunc fetch() {}",
-		"// double doubles.\nfunc double(x int) int { return 2 * x }",
+		"!*go mod edit -replace github.com/go-async-workshop/workshop=/repo -require github.com/go-async-workshop/workshop@v0.0.0\n\n" +
+			"import \"sync\"\n\n" +
+			"// fetch is declared here.\nfunc fetch() {}\n// double doubles.\nfunc double(x int) int { return 2 * x }",
 		"import \"testing\"\n\nfunc TestDouble(t *testing.T) {}\n\n%test",
 	}
 	if strings.Join(sources, "\n----\n") != strings.Join(want, "\n----\n") {
 		t.Errorf("solution notebook cells:\n%s\nwant:\n%s", strings.Join(sources, "\n----\n"), strings.Join(want, "\n----\n"))
 	}
-	if nb.Cells[4].Source == sol.Cells[2].Source {
+	if nb.Cells[4].Source == sol.Cells[0].Source {
 		t.Error("the original notebook was changed")
 	}
 }
@@ -222,5 +222,27 @@ func TestRunAllProblems(t *testing.T) {
 	}
 	if got := nb(fine, red).RunAllProblems(5); len(got) == 0 || !strings.Contains(got[len(got)-1], "no cell 5") {
 		t.Errorf("RunAllProblems(5) on 2 cells = %q, want it to say there is no such cell", got)
+	}
+}
+
+func TestJoinDeclarations(t *testing.T) {
+	got, err := joinDeclarations([]string{
+		"!*go mod edit -x\nimport \"fmt\"\n\nfunc a() { fmt.Println(1) }",
+		"%goflags -race\nimport (\n\t\"os\"\n\t\"strings\"\n)\n\n// b is b.\nfunc b() {}",
+		"",
+		"%goflags \"\"",
+		"func a() {} // a again: the later one counts",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "!*go mod edit -x\n%goflags -race\n%goflags \"\"\n\n" +
+		"import \"fmt\"\nimport (\n\t\"os\"\n\t\"strings\"\n)\n\n" +
+		"func a() { fmt.Println(1) }\n// b is b.\nfunc b() {}\nfunc a() {} // a again: the later one counts"
+	if got != want {
+		t.Errorf("joined:\n%s\nwant:\n%s", got, want)
+	}
+	if _, err := joinDeclarations([]string{"func ("}); err == nil {
+		t.Error("a cell that is not Go was joined")
 	}
 }
