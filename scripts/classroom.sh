@@ -22,7 +22,9 @@ password="${CLASSROOM_PASSWORD:-}"
 
 [[ -x .venv/bin/jupyterhub && -x deploy/classroom/node_modules/.bin/configurable-http-proxy && -x .bin/gonb ]] ||
 	die "the classroom is not installed yet: run 'make setup' (or 'make classroom')"
-[[ "$port" =~ ^[0-9]+$ ]] && ((port > 0 && port < 65536)) || die "CLASSROOM_PORT=$port is not a port number"
+if ! [[ "$port" =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
+	die "CLASSROOM_PORT=$port is not a port number"
+fi
 ((port != 8000)) || die "CLASSROOM_PORT=8000 is the mock server's port; choose another (e.g. 8010)"
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 	die "port $port is in use; choose another: make classroom CLASSROOM_PORT=8020"
