@@ -10,7 +10,11 @@ import (
 	"github.com/go-async-workshop/workshop/snippets/measure"
 )
 
-func init() { register("04_content_warnings_final", checkContentWarningsFinal) }
+func init() {
+	// The comparison shows the runs kept by 02 and 03.
+	register("04_content_warnings_final", checkContentWarningsFinal, computes,
+		after("02_content_warnings_sync", "03_content_warnings_goroutines_attempt"))
+}
 
 // checkContentWarningsFinal: the final version kept every endpoint within
 // its limit (nothing queued, nothing slowed), ran one model per core, saved

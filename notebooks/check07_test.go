@@ -10,7 +10,7 @@ import (
 	"github.com/go-async-workshop/workshop/snippets/measure"
 )
 
-func init() { register("07_pitfalls", checkPitfalls) }
+func init() { register("07_pitfalls", checkPitfalls, computes) }
 
 // checkPitfalls: each mistake really happened and was reported, and each
 // fix really fixed it. The race detector reported the racy counter (in a

@@ -246,3 +246,37 @@ func TestJoinDeclarations(t *testing.T) {
 		t.Error("a cell that is not Go was joined")
 	}
 }
+
+func TestCoalesceStreams(t *testing.T) {
+	doc := `{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+		{"cell_type": "code", "source": "%%", "execution_count": 1, "metadata": {}, "outputs": [
+			{"output_type": "stream", "name": "stdout", "text": ["progress 1/3\r", "progress 2/3\rprogress 3/3\n"]},
+			{"output_type": "stream", "name": "stdout", "text": "done\n"},
+			{"output_type": "stream", "name": "stderr", "text": "warning\r\n"},
+			{"output_type": "display_data", "data": {"text/plain": "x"}, "metadata": {}},
+			{"output_type": "stream", "name": "stdout", "text": "after"}]},
+		{"cell_type": "markdown", "source": "text", "metadata": {}}]}`
+	nb, err := Parse("nb", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := nb.CoalesceStreams()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, o := range got.Cells[0].Outputs {
+		texts = append(texts, o.OutputType+":"+o.Name+":"+o.Text)
+	}
+	want := []string{"stream:stdout:progress 3/3\ndone\n", "stream:stderr:warning\r\n", "display_data::", "stream:stdout:after"}
+	if strings.Join(texts, "|") != strings.Join(want, "|") {
+		t.Errorf("outputs %q, want %q", texts, want)
+	}
+	if len(nb.Cells[0].Outputs) != 5 {
+		t.Errorf("the original notebook was changed: %d outputs", len(nb.Cells[0].Outputs))
+	}
+	raw, _ := got.Marshal()
+	if !strings.Contains(string(raw), `"progress 3/3\n",`) {
+		t.Errorf("stream text not written as lines, as nbformat does:\n%s", raw)
+	}
+}

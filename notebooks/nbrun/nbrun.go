@@ -199,16 +199,20 @@ func Execute(ctx context.Context, t Tools, path, outDir string, env []string, ce
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("jupyter nbconvert --execute %s failed: %w\n%s", filepath.Base(path), withCause(ctx, err), tail(stderr.String(), 40))
 	}
-	cmd = exec.CommandContext(ctx, t.Jupyter, "nbconvert", "--to", "notebook",
-		"--CoalesceStreamsPreprocessor.enabled=True",
-		"--output-dir", outDir, filepath.Join(runDir, name+".ipynb"))
-	cmd.Env = fullEnv
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("jupyter nbconvert (merging the stream outputs of %s) failed: %w\n%s", filepath.Base(path), withCause(ctx, err), tail(string(out), 20))
-	}
-	nb, err := ipynb.Read(filepath.Join(outDir, name+".ipynb"))
+	run, err := ipynb.Read(filepath.Join(runDir, name+".ipynb"))
 	if err != nil {
 		return nil, errors.Join(err, errors.New(tail(stderr.String(), 40)))
+	}
+	nb, err := run.CoalesceStreams()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := nb.Marshal()
+	if err == nil {
+		err = os.WriteFile(filepath.Join(outDir, name+".ipynb"), raw, 0o644)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return nb, nil
 }
