@@ -5,8 +5,8 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/go-async-workshop/workshop/internal/lessons"
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
-	"github.com/go-async-workshop/workshop/notebooks/lessons"
 	"github.com/go-async-workshop/workshop/snippets/measure"
 )
 

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-async-workshop/workshop/internal/lessons"
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
-	"github.com/go-async-workshop/workshop/notebooks/lessons"
 	"github.com/go-async-workshop/workshop/snippets/measure"
 )
 
