@@ -26,12 +26,12 @@
 //
 // Notebooks run side by side (see TestNotebooks).
 //
-//     go test ./notebooks -run TestNotebooks -v              # every notebook (needs make setup)
-//     go test ./notebooks -run 'TestNotebooks/01' -v         # one notebook
-//     go test ./notebooks -run TestNotebooks -args -hog      # with one core kept busy by a CPU hog
-//     go test ./notebooks -run TestNotebooks -args -jobs 1   # one kernel at a time
-//     go test ./notebooks -run TestNotebooks -args -quick    # learner's quick mode, timed
-//     go test ./notebooks -run TestNotebooks -args -update   # full latency; write the outputs back
+//	go test ./notebooks -run TestNotebooks -v              # every notebook (needs make setup)
+//	go test ./notebooks -run 'TestNotebooks/01' -v         # one notebook
+//	go test ./notebooks -run TestNotebooks -args -hog      # with one core kept busy by a CPU hog
+//	go test ./notebooks -run TestNotebooks -args -jobs 1   # one kernel at a time
+//	go test ./notebooks -run TestNotebooks -args -quick    # learner's quick mode, timed
+//	go test ./notebooks -run TestNotebooks -args -update   # full latency; write the outputs back
 package notebooks
 
 import (
@@ -52,7 +52,6 @@ import (
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
 	"github.com/go-async-workshop/workshop/notebooks/nbrun"
 	"github.com/go-async-workshop/workshop/server/mockserver"
-	"github.com/go-async-workshop/workshop/server/servertest"
 	"github.com/go-async-workshop/workshop/snippets/measure"
 )
 
@@ -163,10 +162,9 @@ func TestNotebooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := mockserver.DefaultConfig()
-	cfg.LatencyScale = s.LatencyScale
+	server := buildServer(t)
 	jobs := max(*flagJobs, 1)
-	var shared *servertest.Server
+	shared := ""
 	if *flagUpdate {
 		jobs = 1
 		if ln, err := net.Listen("tcp", mockserver.DefaultAddr); err != nil {
@@ -174,7 +172,7 @@ func TestNotebooks(t *testing.T) {
 		} else {
 			ln.Close()
 		}
-		shared = servertest.StartAt(t, cfg, mockserver.DefaultAddr)
+		shared = startServer(t, server, mockserver.DefaultAddr, s.LatencyScale)
 	}
 	if *flagHog {
 		cpuhog.Start(t, 1)
@@ -210,11 +208,11 @@ func TestNotebooks(t *testing.T) {
 					<-done[dep]
 				}
 			}
-			srv := shared
-			if srv == nil {
-				srv = servertest.Start(t, cfg)
+			url := shared
+			if url == "" {
+				url = startServer(t, server, "127.0.0.1:0", s.LatencyScale)
 			}
-			env := append(s.Env(srv.URL), measure.EnvRunsDir+"="+runsDir)
+			env := append(s.Env(url), measure.EnvRunsDir+"="+runsDir)
 			committed, err := ipynb.Read(name + ".ipynb")
 			if err != nil {
 				t.Fatal(err)
