@@ -10,7 +10,7 @@ import (
 // the server command, the tests (package servertest) and the measuring
 // programs start.
 type Running struct {
-	*Server
+	*server
 	URL    string // base URL, e.g. "http://127.0.0.1:8000"
 	ln     net.Listener
 	served chan error
@@ -19,7 +19,7 @@ type Running struct {
 // Start builds the server for cfg, listens on cfg.Addr (a port of 0 picks a
 // free one) and serves in a new goroutine until Stop.
 func Start(cfg Config) (*Running, error) {
-	srv, err := New(cfg)
+	srv, err := newServer(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -27,21 +27,21 @@ func Start(cfg Config) (*Running, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Running{Server: srv, URL: "http://" + ln.Addr().String(), ln: ln, served: make(chan error, 1)}
-	go func() { r.served <- srv.Serve(ln) }()
+	r := &Running{server: srv, URL: "http://" + ln.Addr().String(), ln: ln, served: make(chan error, 1)}
+	go func() { r.served <- srv.serve(ln) }()
 	return r, nil
 }
 
 // Addr is the address the server listens on.
 func (r *Running) Addr() net.Addr { return r.ln.Addr() }
 
-// Served receives Serve's error if the server stops by itself, before Stop.
+// Served receives the server's error if the server stops by itself, before Stop.
 func (r *Running) Served() <-chan error { return r.served }
 
-// Stop shuts the server down gracefully (see Server.Shutdown) and waits for
+// Stop shuts the server down gracefully (see server.shutdown) and waits for
 // Serve to return. ctx bounds the wait for in-flight requests.
 func (r *Running) Stop(ctx context.Context) error {
-	err := r.Shutdown(ctx)
+	err := r.shutdown(ctx)
 	select {
 	case serveErr := <-r.served:
 		return errors.Join(err, serveErr)

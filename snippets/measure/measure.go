@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-async-workshop/workshop/internal/endpoints"
 	"github.com/go-async-workshop/workshop/snippets/timeline"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
@@ -299,23 +300,15 @@ func (res Result) busyEnough() bool {
 	return res.CPUSeconds > 0 && res.WallSeconds > 0 && res.CoresBusy() >= minCoresBusy
 }
 
-// gateOrder lists the server's endpoints in the order reports show them.
-var gateOrder = []string{"video", "transcript", "patch", "videos_list", "posts", "tiles", "weather"}
-
-// gateNames returns the server endpoints of res: known ones in gateOrder,
-// then any other in alphabetical order.
+// gateNames returns the server endpoints of res in the order of the
+// server's endpoint table, then any other in alphabetical order.
 func (res Result) gateNames() []string {
-	var known, other []string
+	names := make([]string, 0, len(res.Server))
 	for name := range res.Server {
-		if slices.Contains(gateOrder, name) {
-			known = append(known, name)
-		} else {
-			other = append(other, name)
-		}
+		names = append(names, name)
 	}
-	slices.SortFunc(known, func(a, b string) int { return slices.Index(gateOrder, a) - slices.Index(gateOrder, b) })
-	slices.Sort(other)
-	return append(known, other...)
+	slices.SortFunc(names, endpoints.Compare)
+	return names
 }
 
 // Text is the plain-text report of the run.
@@ -344,19 +337,7 @@ func (res Result) Text() string {
 }
 
 // gateLabel names an endpoint for a learner.
-func gateLabel(name string) string {
-	switch name {
-	case "video":
-		return "videos"
-	case "transcript":
-		return "transcripts"
-	case "patch":
-		return "saves"
-	case "videos_list":
-		return "id list"
-	}
-	return name
-}
+func gateLabel(name string) string { return endpoints.Label(name) }
 
 // describeGate says in words what one endpoint went through.
 func describeGate(s videoapi.EndpointStats) string {

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package cpustat
+
+import "time"
+
+// Process returns 0: this system's CPU clock is not read here.
+func Process() time.Duration { return 0 }
