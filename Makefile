@@ -71,7 +71,7 @@ test-short: .bin/gotestsum
 # (git's, new ones too) whose first line starts a shell.
 SCRIPTS = $(shell git ls-files --cached --others --exclude-standard | while read -r f; do \
 	[ -f "$$f" ] && head -n 1 "$$f" | grep -qE '^\#!.*[/ ](ba)?sh$$' && echo "$$f"; done)
-lint: .venv/.requirements-more
+lint: .venv/.requirements-all
 	shellcheck --external-sources $(SCRIPTS)
 
 server:

@@ -49,12 +49,12 @@ func checkContentWarningsFinal(t *testing.T, nb *ipynb.Notebook) {
 	// of them computed on a machine whose cores other programs took (by its
 	// own CPU share), its report said so, and its time says nothing about
 	// the pipelines: they are compared only when all three had the cores.
-	for _, name := range []string{"sync", "attempt", "final"} {
+	if busyRuns(t, nb, runs["final"]) {
+		return
+	}
+	for _, name := range []string{"sync", "attempt"} { // reported in 02 and 03
 		if r := runs[name]; lessons.Busy(r) {
 			t.Logf("%s computed with %.0f%% of the cores it could use: the wall times are not compared", name, 100*r.CPUShare)
-			if name == "final" {
-				requireText(t, nb, "other programs were using this machine's cores")
-			}
 			return
 		}
 	}

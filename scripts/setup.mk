@@ -53,13 +53,22 @@ chromium:
 	$(call run,jupyterlab,installing JupyterLab into .venv (pinned in requirements.txt),\
 		.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-input -r requirements.txt)
 	@touch $@
-# One pip at a time in a venv: what a class needs (JupyterHub,
-# jupyter-server-proxy) and the linters the tests run, with the workshop's
-# own pins as constraints so that nothing it pinned moves.
-.venv/.requirements-more: deploy/requirements.txt scripts/requirements-lint.txt .venv/.requirements
-	$(call run,classroom-python,installing JupyterHub and the linters into .venv (deploy/requirements.txt and scripts/requirements-lint.txt),\
-		.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-input -c requirements.txt -r deploy/requirements.txt -r scripts/requirements-lint.txt)
-	@touch $@
+# What a class needs (JupyterHub, jupyter-server-proxy) and the linters the
+# tests run, installed with JupyterLab in one pip run (one pip at a time in a
+# venv, and one resolution instead of two): make setup and make test want
+# this target where make lab wants the one above, which it also brings up to
+# date.
+.venv/.requirements-all: requirements.txt deploy/requirements.txt scripts/requirements-lint.txt .venv/.created
+	$(call run,python,installing JupyterLab$(comma) JupyterHub and the linters into .venv (requirements.txt$(comma) deploy/requirements.txt$(comma) scripts/requirements-lint.txt),\
+		.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-input -r requirements.txt -r deploy/requirements.txt -r scripts/requirements-lint.txt)
+	@touch .venv/.requirements $@
+comma := ,
+# The Python install the goal needs: all of it for make setup and make test.
+ifneq ($(filter install-all install-test,$(MAKECMDGOALS)),)
+PYTHON_READY := .venv/.requirements-all
+else
+PYTHON_READY := .venv/.requirements
+endif
 
 # --- .bin: Go tools pinned in tools.mod, the server, helm ----------------------
 TOOLS := tools.mod tools.sum $(GO_VERSION) | preflight-go
@@ -94,7 +103,7 @@ server-binary: | preflight-go
 
 # --- .jupyter: the GoNB kernel and a workshop room's JupyterLab settings ------
 KERNEL := .jupyter/kernels/gonb/kernel.json
-$(KERNEL): .bin/.gonb .venv/.requirements $(REPO_DIR)
+$(KERNEL): .bin/.gonb $(PYTHON_READY) $(REPO_DIR)
 	$(call run,kernel,installing the GoNB kernel into .jupyter,scripts/install-kernel.sh)
 	@touch $@
 # No news pop-up, no update checks (both need the internet). Written once;
@@ -115,16 +124,19 @@ z2jh-chart: .bin/helm
 
 # --- the groups ----------------------------------------------------------------
 # install-lab: what JupyterLab needs before it starts (make lab).
-# install-all: install-lab, gopls, what a class and the tests need (make setup).
+# install-all: what install-lab installs (but the server's binary), gopls,
+# what a class and the tests need (make setup).
 # install-test: install-all and Chromium (make test).
 # later: what make lab does in the background once JupyterLab is up, one
 # after another: compile the packages notebook cells import (first cells
 # then build in seconds), gopls, then the same packages with -race (notebook
 # 07 runs cells with it).
 .PHONY: install-lab install-all install-test later warm-cells warm-cells-race
-install-lab: .venv/.requirements .bin/.gonb .bin/.modules server-binary $(KERNEL) $(LAB_SETTINGS)
+INSTALL_BASE := $(PYTHON_READY) .bin/.gonb .bin/.modules $(KERNEL) $(LAB_SETTINGS)
+install-lab: $(INSTALL_BASE) server-binary
 	@:
-install-all: install-lab .bin/gopls .bin/gotestsum .bin/compose-spec .venv/.requirements-more $(CHP) z2jh-chart
+# The tests and the class build the server themselves.
+install-all: $(INSTALL_BASE) .bin/gopls .bin/gotestsum .bin/compose-spec $(CHP) z2jh-chart
 	@:
 install-test: install-all chromium
 	@:
