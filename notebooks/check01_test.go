@@ -9,7 +9,7 @@ import (
 
 	"github.com/go-async-workshop/workshop/internal/lessons"
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
-	"github.com/go-async-workshop/workshop/snippets/measure"
+	"github.com/go-async-workshop/workshop/snippets/instrument/sweep"
 )
 
 func init() { register("01_snippets_from_the_slides", checkSnippets) }
@@ -61,10 +61,10 @@ func checkSnippets(t *testing.T, nb *ipynb.Notebook) {
 // point at least twice as high as another, the measured times are in the
 // same order: a busy machine adds to every point a share of its time, which
 // keeps the order of points that far apart.
-func sweepProblems(sweep measure.Limits) []string {
+func sweepProblems(chart sweep.Chart) []string {
 	var bad []string
-	best := sweep.Points[0]
-	for _, p := range sweep.Points {
+	best := chart.Points[0]
+	for _, p := range chart.Points {
 		if p.WallSeconds < best.WallSeconds {
 			best = p
 		}
@@ -77,10 +77,10 @@ func sweepProblems(sweep measure.Limits) []string {
 		}
 	}
 	if best.Limit != videoCapacity {
-		bad = append(bad, fmt.Sprintf("the fastest limit was %d, want the capacity %d (points %+v)", best.Limit, videoCapacity, sweep.Points))
+		bad = append(bad, fmt.Sprintf("the fastest limit was %d, want the capacity %d (points %+v)", best.Limit, videoCapacity, chart.Points))
 	}
-	for _, a := range sweep.Points {
-		for _, b := range sweep.Points {
+	for _, a := range chart.Points {
+		for _, b := range chart.Points {
 			if a.PredictedSeconds >= 2*b.PredictedSeconds && a.WallSeconds <= b.WallSeconds {
 				bad = append(bad, fmt.Sprintf("limit %d took %.3fs, no longer than limit %d (%.3fs), though the model puts it %.1f times as high",
 					a.Limit, a.WallSeconds, b.Limit, b.WallSeconds, a.PredictedSeconds/b.PredictedSeconds))
@@ -95,16 +95,16 @@ func sweepProblems(sweep measure.Limits) []string {
 func TestSweepProblems(t *testing.T) {
 	// point is a limit measured 10% and 10 ms above the model, with the
 	// server's counts the model gives for 20 requests.
-	point := func(limit int) measure.LimitFigures {
-		p := measure.LimitFigures{Limit: limit, PredictedSeconds: 0.2 * lessons.Predicted(20, limit), PeakInFlight: min(limit, videoCapacity)}
+	point := func(limit int) sweep.Figures {
+		p := sweep.Figures{Limit: limit, PredictedSeconds: 0.2 * lessons.Predicted(20, limit), PeakInFlight: min(limit, videoCapacity)}
 		p.WallSeconds = 1.1*p.PredictedSeconds + 0.01
 		if limit > videoCapacity {
 			p.PeakWaiting, p.Degraded = limit-videoCapacity, limit-videoCapacity-1
 		}
 		return p
 	}
-	sweep := func(change func(p *measure.LimitFigures)) measure.Limits {
-		var l measure.Limits
+	chart := func(change func(p *sweep.Figures)) sweep.Chart {
+		var l sweep.Chart
 		for _, limit := range []int{1, 2, 5, 10, 20} {
 			p := point(limit)
 			if change != nil {
@@ -116,27 +116,27 @@ func TestSweepProblems(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		change func(p *measure.LimitFigures)
+		change func(p *sweep.Figures)
 		want   string // part of the complaint; "" when the sweep holds
 	}{
 		{"as the model", nil, ""},
-		{"a busy machine: every point 60% longer", func(p *measure.LimitFigures) { p.WallSeconds *= 1.6 }, ""},
-		{"queued at the capacity", func(p *measure.LimitFigures) {
+		{"a busy machine: every point 60% longer", func(p *sweep.Figures) { p.WallSeconds *= 1.6 }, ""},
+		{"queued at the capacity", func(p *sweep.Figures) {
 			if p.Limit == 10 {
 				p.PeakWaiting = 1
 			}
 		}, "limit 10: the server had"},
-		{"over the capacity at once", func(p *measure.LimitFigures) {
+		{"over the capacity at once", func(p *sweep.Figures) {
 			if p.Limit == 20 {
 				p.PeakInFlight = 20
 			}
 		}, "limit 20: the server had"},
-		{"faster than the sleeps", func(p *measure.LimitFigures) {
+		{"faster than the sleeps", func(p *sweep.Figures) {
 			if p.Limit == 1 {
 				p.WallSeconds = 0.5
 			}
 		}, "faster than the model"},
-		{"the V's point elsewhere", func(p *measure.LimitFigures) {
+		{"the V's point elsewhere", func(p *sweep.Figures) {
 			if p.Limit == 10 {
 				p.WallSeconds = 0.3
 			}
@@ -144,7 +144,7 @@ func TestSweepProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := strings.Join(sweepProblems(sweep(tt.change)), "; ")
+			got := strings.Join(sweepProblems(chart(tt.change)), "; ")
 			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
 				t.Errorf("sweepProblems = %q, want %q", got, tt.want)
 			}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/go-async-workshop/workshop/internal/lessons"
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
-	"github.com/go-async-workshop/workshop/snippets/measure"
+	"github.com/go-async-workshop/workshop/snippets/instrument/measure"
 )
 
 func init() {

@@ -52,7 +52,7 @@ import (
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
 	"github.com/go-async-workshop/workshop/notebooks/nbrun"
 	"github.com/go-async-workshop/workshop/server/mockserver"
-	"github.com/go-async-workshop/workshop/snippets/measure"
+	"github.com/go-async-workshop/workshop/snippets/instrument/runstore"
 )
 
 var (
@@ -212,7 +212,7 @@ func TestNotebooks(t *testing.T) {
 			if url == "" {
 				url = startServer(t, server, "127.0.0.1:0", s.LatencyScale)
 			}
-			env := append(s.Env(url), measure.EnvRunsDir+"="+runsDir)
+			env := append(s.Env(url), runstore.EnvDir+"="+runsDir)
 			committed, err := ipynb.Read(name + ".ipynb")
 			if err != nil {
 				t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"github.com/go-rod/rod/lib/proto"
 
 	"github.com/go-async-workshop/workshop/internal/chromium"
-	"github.com/go-async-workshop/workshop/snippets/knobs"
+	envsize "github.com/go-async-workshop/workshop/snippets/tool/workload"
 )
 
 // Bounds of the browser's steps.
@@ -236,7 +236,10 @@ func browserCheck(t *testing.T, h *hub, name, want string) {
 	if !strings.Contains(server, "server is up at "+want) {
 		t.Errorf("browser: %s's server check printed %q, want \"server is up at %s\"", name, server, want)
 	}
-	n := knobs.Videos()
+	n, err := envsize.Videos()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if burst.Answered != n || burst.AtOnce != 10 || burst.Queued == 0 {
 		t.Errorf("browser: %s's 100-at-once run shows their server answered %d, at most %d at once, up to %d queued; want %d answered (their %d requests and nobody else's), 10 at once and some queued",
 			name, burst.Answered, burst.AtOnce, burst.Queued, n, n)

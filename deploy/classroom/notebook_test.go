@@ -12,12 +12,13 @@ import (
 
 	"github.com/go-async-workshop/workshop/internal/lessons"
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
-	"github.com/go-async-workshop/workshop/snippets/measure"
+	"github.com/go-async-workshop/workshop/snippets/instrument/display"
+	"github.com/go-async-workshop/workshop/snippets/instrument/measure"
 )
 
 // RunMIME is the MIME type under which notebooks publish the figures of
 // their measured runs (package measure's results) as display_data.
-const RunMIME = measure.ResultMIME
+const RunMIME = display.FiguresMIME
 
 // cell is one cell of a notebook, as the contents API returns it.
 type cell struct {
@@ -64,7 +65,7 @@ func (a *attendee) fetchNotebook(ctx context.Context, path string) ([]cell, int,
 }
 
 // interactive reports whether a cell's code waits for a person: a slider
-// (snippets/slider) that stays live until Done or a pause.
+// (snippets/tool/slider) that stays live until Done or a pause.
 func interactive(source string) bool { return strings.Contains(source, "slider.Run(") }
 
 // runAll runs every non-empty code cell in order, as Run All does (or, with

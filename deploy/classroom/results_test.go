@@ -5,14 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-async-workshop/workshop/snippets/measure"
+	"github.com/go-async-workshop/workshop/snippets/instrument/measure"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
 // These run in -short too: they check how cells' outputs are judged.
 
-// display is a display_data output carrying one MIME bundle entry.
-func display(mime, raw string) output {
+// displayed is a display_data output carrying one MIME bundle entry.
+func displayed(mime, raw string) output {
 	return output{Type: "display_data", Data: map[string]json.RawMessage{mime: json.RawMessage(raw)}}
 }
 
@@ -27,12 +27,12 @@ func TestLessonRuns(t *testing.T) {
 		want    map[string]float64 // run -> wall_seconds
 		err     bool
 	}{
-		{"objects", []output{display(RunMIME, unlimited), display(RunMIME, limited)}, map[string]float64{"unlimited": 1.1, "limited": 0.21}, false},
-		{"object in a JSON string", []output{display(RunMIME, string(quoted))}, map[string]float64{"limited": 0.21}, false},
-		{"a later run of a name replaces the earlier", []output{display(RunMIME, limited), display(RunMIME, again)}, map[string]float64{"limited": 0.25}, false},
-		{"other MIME types ignored", []output{display("text/html", `"<b>x</b>"`), {Type: "stream", Text: "hello\n"}}, map[string]float64{}, false},
-		{"a comparison and a sweep are not runs", []output{display(RunMIME, `{"runs":[{"name":"x"}]}`), display(RunMIME, `{"limits":{"points":[]}}`), display(RunMIME, unlimited)}, map[string]float64{"unlimited": 1.1}, false},
-		{"not JSON", []output{display(RunMIME, `"nope"`)}, nil, true},
+		{"objects", []output{displayed(RunMIME, unlimited), displayed(RunMIME, limited)}, map[string]float64{"unlimited": 1.1, "limited": 0.21}, false},
+		{"object in a JSON string", []output{displayed(RunMIME, string(quoted))}, map[string]float64{"limited": 0.21}, false},
+		{"a later run of a name replaces the earlier", []output{displayed(RunMIME, limited), displayed(RunMIME, again)}, map[string]float64{"limited": 0.25}, false},
+		{"other MIME types ignored", []output{displayed("text/html", `"<b>x</b>"`), {Type: "stream", Text: "hello\n"}}, map[string]float64{}, false},
+		{"a comparison and a sweep are not runs", []output{displayed(RunMIME, `{"runs":[{"name":"x"}]}`), displayed(RunMIME, `{"limits":{"points":[]}}`), displayed(RunMIME, unlimited)}, map[string]float64{"unlimited": 1.1}, false},
+		{"not JSON", []output{displayed(RunMIME, `"nope"`)}, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

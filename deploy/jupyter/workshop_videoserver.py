@@ -51,9 +51,15 @@ STOP_TIMEOUT = 10.0
 
 # What the copy of the workshop leaves out: tooling and tests, not lessons
 # (folders at the top, folders anywhere, and hidden files and *_test.go).
-SKIP_TOP = {"deploy", "docs", "scripts", "artifacts", "internal", "binder", "node_modules"}
+SKIP_TOP = {"deploy", "docs", "scripts", "artifacts", "binder", "node_modules"}
 SKIP_ANYWHERE = {"testdata", "browsercheck", "cellimports", "__pycache__"}
-SKIP_PATHS = {os.path.join("notebooks", "ipynb"), os.path.join("notebooks", "nbrun")}  # the notebooks' checks
+SKIP_PATHS = {
+    os.path.join("notebooks", "ipynb"),  # the notebooks' checks
+    os.path.join("notebooks", "nbrun"),
+    os.path.join("internal", "chromium"),  # the tests' tools (internal/ also holds what programs share)
+    os.path.join("internal", "cmdtest"),
+    os.path.join("internal", "leakcheck"),
+}
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _process = None

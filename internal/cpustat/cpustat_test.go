@@ -43,3 +43,29 @@ func TestClocksMove(t *testing.T) {
 		}
 	}
 }
+
+func TestMachineShares(t *testing.T) {
+	d := Machine{Total: 1400, Busy: 300, Steal: 30}.Sub(Machine{Total: 1000, Busy: 100, Steal: 10})
+	if d != (Machine{Total: 400, Busy: 200, Steal: 20}) || d.BusyShare() != 0.5 || d.StealShare() != 0.05 {
+		t.Errorf("Sub = %+v, busy %g, steal %g", d, d.BusyShare(), d.StealShare())
+	}
+	if (Machine{}).BusyShare() != 0 || (Machine{}).StealShare() != 0 {
+		t.Error("shares of nothing counted are not 0")
+	}
+}
+
+// TestThreadClock: work on a locked thread moves its clock by as much, and
+// the process's by at least as much (Linux only: elsewhere Thread is 0).
+func TestThreadClock(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skipf("a thread's CPU clock is read on Linux only, not on %s", runtime.GOOS)
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	p0, t0 := Process(), Thread()
+	for Thread()-t0 < 50*time.Millisecond {
+	}
+	if dp, dt := Process()-p0, Thread()-t0; dt < 50*time.Millisecond || dp < dt {
+		t.Errorf("after 50ms of work on this thread: thread clock +%v, process clock +%v", dt, dp)
+	}
+}

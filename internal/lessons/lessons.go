@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/go-async-workshop/workshop/server/gate"
-	"github.com/go-async-workshop/workshop/snippets/measure"
+	"github.com/go-async-workshop/workshop/snippets/instrument/measure"
 )
 
 // VideoGate is the server's video endpoint as notebook 01 describes it to

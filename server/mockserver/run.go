@@ -42,6 +42,10 @@ func (r *Running) Served() <-chan error { return r.served }
 // Serve to return. ctx bounds the wait for in-flight requests.
 func (r *Running) Stop(ctx context.Context) error {
 	err := r.shutdown(ctx)
+	// A Stop that comes right after Start can find Serve not yet holding
+	// the listener, so the shutdown above could not close it: closing it
+	// here ends Serve's Accept either way.
+	_ = r.ln.Close()
 	select {
 	case serveErr := <-r.served:
 		return errors.Join(err, serveErr)

@@ -177,3 +177,25 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Error("still accepting connections after shutdown")
 	}
 }
+
+// TestStopRightAfterStart stops servers the moment they start, before their
+// Serve goroutine may have taken the listener: Stop must still end Serve
+// (the listener is closed either way) and return without error.
+func TestStopRightAfterStart(t *testing.T) {
+	const servers = 50
+	for range servers {
+		cfg := config(1)
+		cfg.Addr = "127.0.0.1:0"
+		cfg.Videos = 10 // a small catalogue: starting is what this test repeats
+		srv, err := Start(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = srv.Stop(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("Stop right after Start: %v", err)
+		}
+	}
+}

@@ -160,7 +160,7 @@ func (c *Client) Settings(ctx context.Context) (ServerSettings, error) {
 		err = fmt.Errorf("unexpected health status %q", body.Status)
 	}
 	if err != nil {
-		return ServerSettings{}, fmt.Errorf("video server not reachable at %s (%v): start it in another terminal with `go run ./server` (or `make server`) from the repository root, or set %s", c.base, err, EnvBaseURL)
+		return ServerSettings{}, fmt.Errorf("video server not reachable at %s: start it in another terminal with `go run ./server` (or `make server`) from the repository root, or set %s: %w", c.base, EnvBaseURL, err)
 	}
 	return body.ServerSettings, nil
 }

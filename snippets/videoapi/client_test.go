@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"image/png"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -156,6 +158,57 @@ func TestHealthyExplainsHowToStartTheServer(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}
+	}
+}
+
+// Healthy and Settings wrap the cause of their error, so that a caller can
+// still tell a timeout or the server's status from it.
+func TestHealthyKeepsTheCause(t *testing.T) {
+	// A listener that accepts connections and never answers.
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			conn, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, conn)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	// A server whose /healthz answers 503.
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"detail":"starting"}`))
+	}))
+	defer down.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	slow := videoapi.New("http://" + silent.Addr().String())
+	defer slow.CloseIdleConnections()
+	if err := slow.Healthy(ctx); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "go run ./server") {
+		t.Errorf("Healthy against a server that never answers: %v, want context.DeadlineExceeded wrapped with the advice", err)
+	}
+	unwell := videoapi.New(down.URL)
+	defer unwell.CloseIdleConnections()
+	if _, err := unwell.Settings(context.Background()); videoapi.StatusCode(err) != http.StatusServiceUnavailable || !strings.Contains(err.Error(), "starting") {
+		t.Errorf("Settings against a server answering 503: %v (status %d), want the 503 and its detail", err, videoapi.StatusCode(err))
 	}
 }
 
