@@ -218,13 +218,19 @@ func TestNotebooks(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The solution's proof needs only the notebook's code: it runs
-			// beside the Run All.
+			// beside the Run All, against a server of its own and with runs
+			// kept apart, so that neither sees the other's requests or runs.
+			proofURL := shared
+			if proofURL == "" {
+				proofURL = startServer(t, server, "127.0.0.1:0", s.LatencyScale)
+			}
+			proofEnv := append(s.Env(proofURL), runstore.EnvDir+"="+t.TempDir())
 			proof := make(chan func(), 1)
 			go func() {
 				kernels <- struct{}{}
 				defer func() { <-kernels }()
 				start := time.Now()
-				run, err := proofRun(t, tools, committed, env, s)
+				run, err := proofRun(t, tools, committed, proofEnv, s)
 				took := time.Since(start)
 				proof <- func() {
 					if err != nil {
