@@ -149,6 +149,24 @@ type output struct {
 	Traceback []string
 }
 
+// plain returns the output's text/plain data: a JSON string, or the list of
+// lines nbformat also allows.
+func (o output) plain() string {
+	raw, ok := o.Data["text/plain"]
+	if !ok {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var lines []string
+	if json.Unmarshal(raw, &lines) == nil {
+		return strings.Join(lines, "")
+	}
+	return ""
+}
+
 // cellRun is what running one cell gave.
 type cellRun struct {
 	Index     int // position among the notebook's cells

@@ -164,7 +164,7 @@ func kernelProcesses(uid int) (gonb, gopls int) {
 func outputsText(r cellRun) string {
 	var b strings.Builder
 	for _, o := range r.Outputs {
-		b.WriteString(o.Text + textPlain(o))
+		b.WriteString(o.Text + o.plain())
 	}
 	return b.String()
 }

@@ -255,11 +255,8 @@ func checkWalls(t *testing.T, h *hub, attacker *attendee, victim string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var text strings.Builder
-	for _, o := range run.Outputs {
-		text.WriteString(o.Text + textPlain(o))
-	}
-	cellWorked, cellWhy := parseAttacks(text.String())
+	cellText := outputsText(run)
+	cellWorked, cellWhy := parseAttacks(cellText)
 
 	// From a terminal.
 	term, err := attacker.openTerminal(ctx)
@@ -281,7 +278,7 @@ func checkWalls(t *testing.T, h *hub, attacker *attendee, victim string) {
 		cell, ok := cellWorked[i]
 		switch {
 		case !ok:
-			t.Errorf("%s: the Go cell printed no result for it; the cell's output:\n%s", a.Name, clip(text.String(), 3000))
+			t.Errorf("%s: the Go cell printed no result for it; the cell's output:\n%s", a.Name, clip(cellText, 3000))
 		case cell:
 			t.Errorf("%s: WORKED from %s's Go cell", a.Name, attacker.Name)
 		}
