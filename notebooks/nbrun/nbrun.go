@@ -96,6 +96,8 @@ type Tools struct {
 	// Env is the environment for Jupyter: the caller's, with .bin and
 	// .venv/bin first on PATH and JUPYTER_DATA_DIR defaulting to .jupyter.
 	Env []string
+	// DataDir is that JUPYTER_DATA_DIR, which holds the GoNB kernel.
+	DataDir string
 }
 
 // setupHint says how to get the tools.
@@ -118,7 +120,7 @@ func FindTools(root string) (Tools, error) {
 	if dataDir == "" {
 		dataDir = filepath.Join(root, ".jupyter")
 	}
-	t := Tools{Root: root, Env: append(os.Environ(), "PATH="+path, "JUPYTER_DATA_DIR="+dataDir)}
+	t := Tools{Root: root, Env: append(os.Environ(), "PATH="+path, "JUPYTER_DATA_DIR="+dataDir), DataDir: dataDir}
 	if t.Jupyter, err = lookPath("jupyter", path); err != nil {
 		return t, fmt.Errorf("jupyter not found: %s", setupHint)
 	}
