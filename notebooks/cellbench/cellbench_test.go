@@ -154,7 +154,9 @@ func TestCodeCells(t *testing.T) {
 }
 
 func TestProblem(t *testing.T) {
-	stream := func(s string) []kernelclient.Output { return []kernelclient.Output{{Type: "stream", Name: "stdout", Text: s}} }
+	stream := func(s string) []kernelclient.Output {
+		return []kernelclient.Output{{Type: "stream", Name: "stdout", Text: s}}
+	}
 	tests := []struct {
 		name string
 		c    cell

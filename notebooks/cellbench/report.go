@@ -80,8 +80,8 @@ func median(ds []time.Duration) time.Duration { return percentile(ds, 50) }
 
 // report is what the benchmark prints.
 type report struct {
-	Configs   []string                       // in the order measured
-	Notebooks []string                       // in the order run
+	Configs   []string                      // in the order measured
+	Notebooks []string                      // in the order run
 	Figures   map[string]map[string]figures // config -> notebook ("" = all) -> figures
 	Startup   map[string]startup            // config -> medians over notebooks
 	Slow      []slowCell
