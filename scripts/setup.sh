@@ -227,31 +227,24 @@ step_server() {
 	finished "video server: built"
 }
 
-# .jupyter: the GoNB kernel. gonb writes absolute paths into kernel.json, so
-# it is reinstalled whenever the repository moved or gonb was rebuilt.
-# --force_deps: gopls may still be building (see the later group). The kernel
-# needs jupyter, goimports and gopls on its PATH; kernel.json's "env" prepends
-# .bin and .venv/bin to whatever PATH Jupyter has (Jupyter expands ${PATH}),
-# so the kernel finds them however JupyterLab or the notebook tests started.
+# .jupyter: the GoNB kernel, installed by scripts/gonb_kernel.py with the
+# environment every cell is built with (the image installs it the same way).
+# gonb writes absolute paths into kernel.json, so it is reinstalled whenever
+# the repository moved, gonb was rebuilt or the script changed. --force-deps:
+# gopls may still be building (see the later group). The kernel needs
+# jupyter, goimports and gopls on its PATH: .bin and .venv/bin go before
+# whatever PATH Jupyter has, so the kernel finds them however JupyterLab or
+# the notebook tests started.
 step_kernel() {
 	local dir=.jupyter/kernels/gonb
 	local stamp="$dir/.workshop-kernel" want
-	want="$(fingerprint "$ROOT" "$GONB_STAMP")"
+	want="$(fingerprint "$ROOT" "$GONB_STAMP" scripts/gonb_kernel.py)"
 	if up_to_date "$stamp" "$want" "$dir/kernel.json"; then
 		step "GoNB kernel in .jupyter: up to date"
 		return
 	fi
-	.bin/gonb -install --force_deps -logtostderr || die "gonb -install failed (see above)"
-	.venv/bin/python - "$dir/kernel.json" "$ROOT" <<'PY'
-import json, sys
-path, root = sys.argv[1], sys.argv[2]
-with open(path) as f:
-    spec = json.load(f)
-spec.setdefault("env", {})["PATH"] = f"{root}/.bin:{root}/.venv/bin:${{PATH}}"
-with open(path, "w") as f:
-    json.dump(spec, f, indent=1)
-    f.write("\n")
-PY
+	.venv/bin/python scripts/gonb_kernel.py .bin/gonb .jupyter --force-deps --path-prefix "$ROOT/.bin:$ROOT/.venv/bin" ||
+		die "installing the GoNB kernel failed (see above)"
 	record "$stamp" "$want"
 	finished "GoNB kernel in .jupyter: installed"
 }

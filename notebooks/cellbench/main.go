@@ -154,12 +154,13 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	env = append(env, "JUPYTER_DATA_DIR="+dataDir,
 		knobs.EnvVideos+"="+strconv.Itoa(Videos),
 		knobs.EnvModelWork+"="+strconv.FormatFloat(knobs.DefaultModelWork*o.Scale, 'g', -1, 64))
-	var serverLog strings.Builder
-	jupyter, err := kernelclient.Start(ctx, kernelclient.Options{Jupyter: tools.Jupyter, Env: env, Root: filepath.Join(root, "notebooks"), Log: &serverLog})
+	started := time.Now()
+	jupyter, err := kernelclient.Start(ctx, kernelclient.Options{Jupyter: tools.Jupyter, Env: env, Root: filepath.Join(root, "notebooks")})
 	if err != nil {
 		return err
 	}
 	defer jupyter.Stop()
+	jupyterStart := time.Since(started)
 
 	b := &bench{o: o, jupyter: jupyter, dir: filepath.Join(root, "notebooks"), self: os.Getpid()}
 	fmt.Fprintf(w, "cellbench: %d notebooks, each in one kernel per configuration, the configurations taking turns cell by cell;\n", len(names))
@@ -168,6 +169,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	for _, c := range configs {
 		fmt.Fprintf(w, "  %s: %s\n", c.Name, c.About)
 	}
+	fmt.Fprintf(w, "  the Jupyter server took %.1f s to start (once for make lab, once per attendee in a class)\n", jupyterStart.Seconds())
 	if err := b.startMachine(); err != nil {
 		return err
 	}
