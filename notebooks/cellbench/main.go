@@ -257,9 +257,10 @@ type cellResult struct {
 	Latency   time.Duration // execute_request to the kernel idle
 	// CPU is what the kernel and everything it started used from this
 	// cell's request to the next cell's (the reading pause included:
-	// gopls works in the background); Gopls is gopls's part of it.
-	CPU, Gopls time.Duration
-	Problem    string // why the cell did not run as the notebook expects, or ""
+	// gopls works in the background); Gopls is gopls's part of it, and
+	// Program the cell's own program's (the lesson's work).
+	CPU, Gopls, Program time.Duration
+	Problem             string // why the cell did not run as the notebook expects, or ""
 }
 
 // startup is how a notebook started in one configuration, its cells run
@@ -446,13 +447,46 @@ func (b *bench) execute(ctx context.Context, s *session, notebook string, c cell
 	}
 	cctx, cancel := context.WithTimeout(ctx, CellTimeout)
 	defer cancel()
+	stop := make(chan struct{})
+	program := make(chan time.Duration)
+	go watchProgram(s.pid, stop, program)
 	r, err := s.k.Execute(cctx, code)
+	close(stop)
+	prog := <-program
 	if err != nil {
 		return r, fmt.Errorf("%s kernel, cell %d (%q): %w", s.cfg.Name, c.Index, c.FirstLine, err)
 	}
 	s.cells = append(s.cells, cellResult{Notebook: notebook, Index: c.Index, FirstLine: c.FirstLine,
-		Latency: r.Elapsed, Problem: problem(c, r)})
+		Latency: r.Elapsed, Program: prog, Problem: problem(c, r)})
 	return r, nil
+}
+
+// ProgramPoll is how often watchProgram looks at the cell's program.
+const ProgramPoll = 10 * time.Millisecond
+
+// watchProgram follows the CPU time of the cell's programs (GoNB names a
+// cell's binary gonb_ID, a child of the kernel) until stop is closed, then
+// sends their total: the lesson's own work, the same in every
+// configuration. A program's last moments (under ProgramPoll) are missed.
+func watchProgram(kernel int, stop <-chan struct{}, total chan<- time.Duration) {
+	seen := map[int]time.Duration{}
+	tick := time.NewTicker(ProgramPoll)
+	defer tick.Stop()
+	for {
+		for pid, cpu := range childrenCPU(kernel, "gonb_") {
+			seen[pid] = max(seen[pid], cpu)
+		}
+		select {
+		case <-stop:
+			var sum time.Duration
+			for _, cpu := range seen {
+				sum += cpu
+			}
+			total <- sum
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // problem says why a cell did not run as the notebook expects, or "": the

@@ -171,3 +171,29 @@ func loadAverage() string {
 	}
 	return "?"
 }
+
+// childrenCPU returns the CPU time so far (with what they waited for) of
+// the live children of pid whose command name starts with prefix, by pid.
+func childrenCPU(pid int, prefix string) map[int]time.Duration {
+	tasks, err := os.ReadDir(filepath.Join("/proc", strconv.Itoa(pid), "task"))
+	if err != nil {
+		return nil
+	}
+	out := map[int]time.Duration{}
+	for _, t := range tasks {
+		raw, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "task", t.Name(), "children"))
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(raw)) {
+			stat, err := os.ReadFile(filepath.Join("/proc", f, "stat"))
+			if err != nil {
+				continue
+			}
+			if s, err := parseStat(string(stat)); err == nil && strings.HasPrefix(s.Comm, prefix) {
+				out[s.PID] = s.CPU
+			}
+		}
+	}
+	return out
+}

@@ -5,6 +5,7 @@ package main
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -89,5 +90,37 @@ func TestMachineCPU(t *testing.T) {
 	}
 	if cores < 1 || total <= 0 || busy > total {
 		t.Errorf("machineCPU = busy %v, total %v, %d cores", busy, total, cores)
+	}
+}
+
+// TestWatchProgram: a child named like a cell's program (gonb_ID) that
+// burns CPU is seen, other children are not.
+func TestWatchProgram(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(sh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog := filepath.Join(t.TempDir(), "gonb_cafe1234")
+	if err := os.WriteFile(prog, raw, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stop, total := make(chan struct{}), make(chan time.Duration)
+	go watchProgram(os.Getpid(), stop, total)
+	other := exec.Command(sh, "-c", "i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done")
+	if err := other.Run(); err != nil {
+		t.Fatal(err)
+	}
+	busy := exec.Command(prog, "-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done")
+	if err := busy.Run(); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	got := <-total
+	if got < 5*clockTick {
+		t.Errorf("watchProgram saw %v of a busy gonb_ child's CPU", got)
 	}
 }

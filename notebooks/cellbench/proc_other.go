@@ -25,3 +25,5 @@ func findProcess(arg string) (int, error) { return 0, errNoProc }
 func machineCPU() (busy, total time.Duration, cores int, err error) { return 0, 0, 0, errNoProc }
 
 func loadAverage() string { return "?" }
+
+func childrenCPU(pid int, prefix string) map[int]time.Duration { return nil }

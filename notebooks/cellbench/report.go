@@ -39,10 +39,14 @@ func (b *bench) startMachine() error {
 
 // figures summarize a set of cells.
 type figures struct {
-	Cells      int
-	P50, P95   time.Duration // latency
-	CPU, Gopls time.Duration // per cell, mean
+	Cells               int
+	P50, P95            time.Duration // latency
+	CPU, Gopls, Program time.Duration // per cell, mean
 }
+
+// overhead is the CPU per cell that running cells costs beyond the cells'
+// own programs: GoNB, its builds and gopls.
+func (f figures) overhead() time.Duration { return f.CPU - f.Program }
 
 // summarize computes the figures of cells.
 func summarize(cells []cellResult) figures {
@@ -51,14 +55,16 @@ func summarize(cells []cellResult) figures {
 		return f
 	}
 	lat := make([]time.Duration, len(cells))
-	var cpu, gopls time.Duration
+	var cpu, gopls, program time.Duration
 	for i, c := range cells {
 		lat[i] = c.Latency
 		cpu += c.CPU
 		gopls += c.Gopls
+		program += c.Program
 	}
+	n := time.Duration(len(cells))
 	f.P50, f.P95 = percentile(lat, 50), percentile(lat, 95)
-	f.CPU, f.Gopls = cpu/time.Duration(len(cells)), gopls/time.Duration(len(cells))
+	f.CPU, f.Gopls, f.Program = cpu/n, gopls/n, program/n
 	return f
 }
 
@@ -187,16 +193,17 @@ func (r report) write(w io.Writer) {
 	fmt.Fprintf(w, "\nmachine: %d cores, load average %s at the start and %s at the end; over the %.0f s of the runs the cores were %.0f%% busy: %.0f%% this benchmark (Jupyter, kernels, builds, mock servers), %.0f%% other programs\n",
 		m.Cores, m.LoadStart, m.LoadEnd, m.Wall.Seconds(), 100*m.Busy, 100*m.Ours, 100*m.Rest)
 	for _, name := range r.Configs {
-		fmt.Fprintf(w, "\n%s: per-cell latency (request to the kernel idle) and CPU per cell (the kernel and all it started)\n", name)
+		fmt.Fprintf(w, "\n%s: per-cell latency (request to the kernel idle) and CPU per cell (the kernel and all it started: builds, gopls, the cell's program)\n", name)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "notebook\tcells\tp50\tp95\tCPU/cell\tof which gopls\t")
+		fmt.Fprintln(tw, "notebook\tcells\tp50\tp95\tCPU/cell\tgopls\tcell's program\tthe rest\t")
 		for _, nb := range append(slices.Clone(r.Notebooks), "") {
 			f := r.Figures[name][nb]
 			label := nb
 			if nb == "" {
 				label = "all notebooks"
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t\n", label, f.Cells, seconds(f.P50), seconds(f.P95), seconds(f.CPU), seconds(f.Gopls))
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", label, f.Cells, seconds(f.P50), seconds(f.P95),
+				seconds(f.CPU), seconds(f.Gopls), seconds(f.Program), seconds(f.overhead()-f.Gopls))
 		}
 		tw.Flush()
 	}
@@ -204,14 +211,15 @@ func (r report) write(w io.Writer) {
 		a, b := r.Configs[len(r.Configs)-1], r.Configs[0]
 		fmt.Fprintf(w, "\n%s / %s, measured side by side:\n", a, b)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "notebook\tp50\tp95\tCPU/cell\t")
+		fmt.Fprintln(tw, "notebook\tp50\tp95\tCPU/cell\tCPU/cell but the cell's program\t")
 		for _, nb := range append(slices.Clone(r.Notebooks), "") {
 			fa, fb := r.Figures[a][nb], r.Figures[b][nb]
 			label := nb
 			if nb == "" {
 				label = "all notebooks"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", label, ratio(fa.P50, fb.P50), ratio(fa.P95, fb.P95), ratio(fa.CPU, fb.CPU))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", label, ratio(fa.P50, fb.P50), ratio(fa.P95, fb.P95),
+				ratio(fa.CPU, fb.CPU), ratio(fa.overhead(), fb.overhead()))
 		}
 		tw.Flush()
 	}
