@@ -41,13 +41,15 @@ func TestPercentile(t *testing.T) {
 }
 
 func TestSummarize(t *testing.T) {
+	ms := time.Millisecond
 	cells := []cellResult{
-		{Latency: 300 * time.Millisecond, CPU: 400 * time.Millisecond, Gopls: 100 * time.Millisecond},
-		{Latency: 100 * time.Millisecond, CPU: 200 * time.Millisecond},
-		{Latency: 200 * time.Millisecond, CPU: 300 * time.Millisecond, Gopls: 200 * time.Millisecond},
+		{Latency: 300 * ms, ProgramWall: 250 * ms, CPU: 400 * ms, Gopls: 100 * ms, Program: 90 * ms},
+		{Latency: 100 * ms, ProgramWall: 10 * ms, CPU: 200 * ms},
+		{Latency: 200 * ms, ProgramWall: 20 * ms, CPU: 300 * ms, Gopls: 200 * ms},
 	}
 	f := summarize(cells)
-	want := figures{Cells: 3, P50: 200 * time.Millisecond, P95: 300 * time.Millisecond, CPU: 300 * time.Millisecond, Gopls: 100 * time.Millisecond}
+	want := figures{Cells: 3, P50: 200 * ms, P95: 300 * ms, AddedP50: 90 * ms, AddedP95: 180 * ms,
+		CPU: 300 * ms, Gopls: 100 * ms, Program: 30 * ms}
 	if f != want {
 		t.Errorf("summarize = %+v, want %+v", f, want)
 	}

@@ -260,7 +260,10 @@ type cellResult struct {
 	// gopls works in the background); Gopls is gopls's part of it, and
 	// Program the cell's own program's (the lesson's work).
 	CPU, Gopls, Program time.Duration
-	Problem             string // why the cell did not run as the notebook expects, or ""
+	// ProgramWall is how long the cell's program ran: Latency minus it is
+	// what GoNB added (building it, and the messages around it).
+	ProgramWall time.Duration
+	Problem     string // why the cell did not run as the notebook expects, or ""
 }
 
 // startup is how a notebook started in one configuration, its cells run
@@ -448,7 +451,7 @@ func (b *bench) execute(ctx context.Context, s *session, notebook string, c cell
 	cctx, cancel := context.WithTimeout(ctx, CellTimeout)
 	defer cancel()
 	stop := make(chan struct{})
-	program := make(chan time.Duration)
+	program := make(chan programUse)
 	go watchProgram(s.pid, stop, program)
 	r, err := s.k.Execute(cctx, code)
 	close(stop)
@@ -457,32 +460,45 @@ func (b *bench) execute(ctx context.Context, s *session, notebook string, c cell
 		return r, fmt.Errorf("%s kernel, cell %d (%q): %w", s.cfg.Name, c.Index, c.FirstLine, err)
 	}
 	s.cells = append(s.cells, cellResult{Notebook: notebook, Index: c.Index, FirstLine: c.FirstLine,
-		Latency: r.Elapsed, Program: prog, Problem: problem(c, r)})
+		Latency: r.Elapsed, Program: prog.CPU, ProgramWall: min(prog.Wall, r.Elapsed), Problem: problem(c, r)})
 	return r, nil
 }
+
+// programUse is what a cell's programs used: CPU time, and the wall time
+// from the first to the last moment one was seen running.
+type programUse struct{ CPU, Wall time.Duration }
 
 // ProgramPoll is how often watchProgram looks at the cell's program.
 const ProgramPoll = 10 * time.Millisecond
 
-// watchProgram follows the CPU time of the cell's programs (GoNB names a
-// cell's binary gonb_ID, a child of the kernel) until stop is closed, then
-// sends their total: the lesson's own work, the same in every
-// configuration. A program's last moments (under ProgramPoll) are missed.
-func watchProgram(kernel int, stop <-chan struct{}, total chan<- time.Duration) {
+// watchProgram follows the cell's programs (GoNB names a cell's binary
+// gonb_ID, a child of the kernel) until stop is closed, then sends what
+// they used: the lesson's own work, the same in every configuration. Both
+// figures are good to about ProgramPoll.
+func watchProgram(kernel int, stop <-chan struct{}, total chan<- programUse) {
 	seen := map[int]time.Duration{}
+	var first, last time.Time
 	tick := time.NewTicker(ProgramPoll)
 	defer tick.Stop()
 	for {
+		now := time.Now()
 		for pid, cpu := range childrenCPU(kernel, "gonb_") {
 			seen[pid] = max(seen[pid], cpu)
+			if first.IsZero() {
+				first = now
+			}
+			last = now
 		}
 		select {
 		case <-stop:
-			var sum time.Duration
+			var u programUse
 			for _, cpu := range seen {
-				sum += cpu
+				u.CPU += cpu
 			}
-			total <- sum
+			if !first.IsZero() {
+				u.Wall = last.Sub(first) + ProgramPoll
+			}
+			total <- u
 			return
 		case <-tick.C:
 		}

@@ -39,8 +39,11 @@ func (b *bench) startMachine() error {
 
 // figures summarize a set of cells.
 type figures struct {
-	Cells               int
-	P50, P95            time.Duration // latency
+	Cells    int
+	P50, P95 time.Duration // latency
+	// AddedP50 and AddedP95 are percentiles of the latency without the
+	// cell's program's run: what GoNB adds to a cell.
+	AddedP50, AddedP95  time.Duration
 	CPU, Gopls, Program time.Duration // per cell, mean
 }
 
@@ -55,15 +58,18 @@ func summarize(cells []cellResult) figures {
 		return f
 	}
 	lat := make([]time.Duration, len(cells))
+	added := make([]time.Duration, len(cells))
 	var cpu, gopls, program time.Duration
 	for i, c := range cells {
 		lat[i] = c.Latency
+		added[i] = c.Latency - c.ProgramWall
 		cpu += c.CPU
 		gopls += c.Gopls
 		program += c.Program
 	}
 	n := time.Duration(len(cells))
 	f.P50, f.P95 = percentile(lat, 50), percentile(lat, 95)
+	f.AddedP50, f.AddedP95 = percentile(added, 50), percentile(added, 95)
 	f.CPU, f.Gopls, f.Program = cpu/n, gopls/n, program/n
 	return f
 }
@@ -101,6 +107,7 @@ type slowCell struct {
 	Notebook, FirstLine string
 	Index               int
 	Latency, Control    time.Duration
+	Program             time.Duration // how long the cell's program ran
 }
 
 // machineFigures say how busy the machine was during the runs.
@@ -170,7 +177,8 @@ func slowest(control, after []cellResult, n int) []slowCell {
 	}
 	var s []slowCell
 	for _, c := range after {
-		s = append(s, slowCell{Notebook: c.Notebook, FirstLine: c.FirstLine, Index: c.Index, Latency: c.Latency, Control: before[cellKey{c.Notebook, c.Index}]})
+		s = append(s, slowCell{Notebook: c.Notebook, FirstLine: c.FirstLine, Index: c.Index, Latency: c.Latency,
+			Control: before[cellKey{c.Notebook, c.Index}], Program: c.ProgramWall})
 	}
 	slices.SortStableFunc(s, func(a, b slowCell) int { return cmp.Compare(b.Latency, a.Latency) })
 	return s[:min(n, len(s))]
@@ -193,17 +201,18 @@ func (r report) write(w io.Writer) {
 	fmt.Fprintf(w, "\nmachine: %d cores, load average %s at the start and %s at the end; over the %.0f s of the runs the cores were %.0f%% busy: %.0f%% this benchmark (Jupyter, kernels, builds, mock servers), %.0f%% other programs\n",
 		m.Cores, m.LoadStart, m.LoadEnd, m.Wall.Seconds(), 100*m.Busy, 100*m.Ours, 100*m.Rest)
 	for _, name := range r.Configs {
-		fmt.Fprintf(w, "\n%s: per-cell latency (request to the kernel idle) and CPU per cell (the kernel and all it started: builds, gopls, the cell's program)\n", name)
+		fmt.Fprintf(w, "\n%s: per-cell latency (request to the kernel idle; and without the time the cell's program ran: what GoNB adds)\n", name)
+		fmt.Fprintf(w, "and CPU per cell (the kernel and all it started: gopls, the cell's program, and the rest: GoNB, goimports, the build)\n")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "notebook\tcells\tp50\tp95\tCPU/cell\tgopls\tcell's program\tthe rest\t")
+		fmt.Fprintln(tw, "notebook\tcells\tp50\tp95\tadded p50\tadded p95\tCPU/cell\tgopls\tprogram\tthe rest\t")
 		for _, nb := range append(slices.Clone(r.Notebooks), "") {
 			f := r.Figures[name][nb]
 			label := nb
 			if nb == "" {
 				label = "all notebooks"
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", label, f.Cells, seconds(f.P50), seconds(f.P95),
-				seconds(f.CPU), seconds(f.Gopls), seconds(f.Program), seconds(f.overhead()-f.Gopls))
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", label, f.Cells, seconds(f.P50), seconds(f.P95),
+				seconds(f.AddedP50), seconds(f.AddedP95), seconds(f.CPU), seconds(f.Gopls), seconds(f.Program), seconds(f.overhead()-f.Gopls))
 		}
 		tw.Flush()
 	}
@@ -211,15 +220,15 @@ func (r report) write(w io.Writer) {
 		a, b := r.Configs[len(r.Configs)-1], r.Configs[0]
 		fmt.Fprintf(w, "\n%s / %s, measured side by side:\n", a, b)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "notebook\tp50\tp95\tCPU/cell\tCPU/cell but the cell's program\t")
+		fmt.Fprintln(tw, "notebook\tp50\tp95\tadded p50\tadded p95\tCPU/cell\tCPU/cell but the program\t")
 		for _, nb := range append(slices.Clone(r.Notebooks), "") {
 			fa, fb := r.Figures[a][nb], r.Figures[b][nb]
 			label := nb
 			if nb == "" {
 				label = "all notebooks"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", label, ratio(fa.P50, fb.P50), ratio(fa.P95, fb.P95),
-				ratio(fa.CPU, fb.CPU), ratio(fa.overhead(), fb.overhead()))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", label, ratio(fa.P50, fb.P50), ratio(fa.P95, fb.P95),
+				ratio(fa.AddedP50, fb.AddedP50), ratio(fa.AddedP95, fb.AddedP95), ratio(fa.CPU, fb.CPU), ratio(fa.overhead(), fb.overhead()))
 		}
 		tw.Flush()
 	}
@@ -232,9 +241,9 @@ func (r report) write(w io.Writer) {
 	}
 	tw.Flush()
 	if len(r.Slow) > 0 {
-		fmt.Fprintf(w, "\nslowest cells (%s), with the same cell in %s:\n", r.Configs[len(r.Configs)-1], r.Configs[0])
+		fmt.Fprintf(w, "\nslowest cells (%s): latency, of which the cell's program ran, and the same cell's latency in %s\n", r.Configs[len(r.Configs)-1], r.Configs[0])
 		for _, c := range r.Slow {
-			fmt.Fprintf(w, "  %s cell %d  %s  (%s)  %.60q\n", c.Notebook, c.Index, seconds(c.Latency), seconds(c.Control), c.FirstLine)
+			fmt.Fprintf(w, "  %s cell %d  %s  (program %s; %s %s)  %.60q\n", c.Notebook, c.Index, seconds(c.Latency), seconds(c.Program), r.Configs[0], seconds(c.Control), c.FirstLine)
 		}
 	}
 	if len(r.Problems) > 0 {
