@@ -271,6 +271,7 @@ type cellResult struct {
 type startup struct {
 	Kernel      time.Duration // session asked -> the kernel answers
 	Link        time.Duration // the first code cell, which links the module
+	FirstCell   time.Duration // the first cell that shows something: request -> its first output
 	FirstOutput time.Duration // session asked -> the notebook's first output
 	CPU         time.Duration // the kernel's CPU until its first cell
 }
@@ -344,6 +345,7 @@ func (b *bench) runNotebook(ctx context.Context, name string, swap bool) error {
 			}
 			next[i]++
 			if r.FirstOutput > 0 {
+				s.start.FirstCell = r.FirstOutput
 				s.start.FirstOutput = r.Started.Add(r.FirstOutput).Sub(s.k.Requested)
 				break
 			}
