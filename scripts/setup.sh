@@ -14,7 +14,8 @@
 #   later  what make lab does in the background once JupyterLab is up: compile
 #          the packages notebook cells import (so first cells build fast),
 #          build gopls (completion and hover help in cells), then compile the
-#          cell packages again with -race (notebook 07 runs cells with it)
+#          cell packages again with -race -trimpath (notebook 07 runs cells
+#          with them)
 #
 # Each step is a function named step_NAME below. It remembers what it installed
 # in a stamp file and is skipped while its inputs are unchanged, so a second
@@ -278,9 +279,11 @@ step_warm_cells() {
 	go build ./notebooks/cellimports
 	finished "Go build cache: the packages notebook cells import are compiled"
 }
+# Notebook 07 builds its race cells with %goflags -race -trimpath: the cache
+# keys include both flags, so the cache is warmed with both.
 step_warm_cells_race() {
-	go build -race ./notebooks/cellimports
-	finished "Go build cache: the same with -race, for notebook 07"
+	go build -race -trimpath ./notebooks/cellimports
+	finished "Go build cache: the same with -race -trimpath, for notebook 07"
 }
 
 # --- the groups ------------------------------------------------------------------
