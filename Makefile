@@ -3,7 +3,9 @@
 #
 #   make lab          install what is missing, start the video server and JupyterLab
 #   make classroom    install what is missing, start a JupyterHub class on this
-#                     machine (each attendee: own JupyterLab and mock server)
+#                     machine (each attendee: own JupyterLab and mock server;
+#                     as root, each their own account, walled off)
+#   make classroom-reset  remove the class's accounts, homes and state
 #   make test         install what is missing, then vet and run every test
 #                     (Go tests, every notebook in Jupyter, the browser check)
 #   make test-short   the fast unit layer only (no Jupyter, no browser)
@@ -20,7 +22,7 @@ export PATH := $(ROOT)/.venv/bin:$(ROOT)/.bin:$(PATH)
 export JUPYTER_DATA_DIR := $(ROOT)/.jupyter
 export JUPYTER_CONFIG_DIR := $(ROOT)/.jupyter/config
 
-.PHONY: setup lab classroom test test-short server bench notebooks clean
+.PHONY: setup lab classroom classroom-reset test test-short server bench notebooks clean
 
 # setup installs everything but Chromium, which only make test needs (see
 # scripts/setup.sh); make lab installs only what JupyterLab needs before it
@@ -33,6 +35,9 @@ lab:
 
 classroom: setup
 	@scripts/classroom.sh
+
+classroom-reset:
+	@scripts/classroom-reset.sh
 
 # go mod tidy -diff fails when go.mod or go.sum is not tidy (the packages the
 # notebook cells import are kept by notebooks/cellimports; the dev tools are in

@@ -267,12 +267,12 @@ func TestStartMechanism(t *testing.T) {
 
 	// The attendee's own copy of the workshop, without the tooling.
 	ws := filepath.Join(s.root, "workshop")
-	for _, f := range []string{"go.mod", "go.sum", "notebooks/00_start_here.ipynb", "notebooks/01_snippets_from_the_slides.ipynb", "snippets/videoapi/client.go", "snippets/internal"} {
+	for _, f := range []string{"go.mod", "go.sum", "notebooks/00_start_here.ipynb", "notebooks/01_snippets_from_the_slides.ipynb", "snippets/videoapi/client.go", "internal/cli/cli.go"} {
 		if _, err := os.Stat(filepath.Join(ws, f)); err != nil {
 			t.Errorf("the attendee's workshop lacks %s: %v", f, err)
 		}
 	}
-	for _, f := range []string{"deploy", "internal", ".git", ".venv", "notebooks/harness_test.go", "notebooks/cellimports", "notebooks/ipynb", "notebooks/nbrun", "snippets/videoapi/client_test.go"} {
+	for _, f := range []string{"deploy", "internal/chromium", ".git", ".venv", "notebooks/harness_test.go", "notebooks/cellimports", "notebooks/ipynb", "notebooks/nbrun", "snippets/videoapi/client_test.go"} {
 		if _, err := os.Stat(filepath.Join(ws, f)); err == nil {
 			t.Errorf("the attendee's workshop contains %s, which is tooling, not the lesson", f)
 		}

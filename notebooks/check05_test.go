@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
-	"github.com/go-async-workshop/workshop/snippets/measure"
+	"github.com/go-async-workshop/workshop/snippets/instrument/measure"
 )
 
 func init() { register("05_channel_queues", checkChannelQueues) }

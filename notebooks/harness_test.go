@@ -41,7 +41,7 @@ import (
 	"github.com/go-async-workshop/workshop/notebooks/nbrun"
 	"github.com/go-async-workshop/workshop/server/mockserver"
 	"github.com/go-async-workshop/workshop/server/servertest"
-	"github.com/go-async-workshop/workshop/snippets/measure"
+	"github.com/go-async-workshop/workshop/snippets/instrument/runstore"
 )
 
 var (
@@ -135,7 +135,7 @@ func TestNotebooks(t *testing.T) {
 	t.Logf("server %s latency-scale=%g videos=%d model-work=%g", srv.URL, s.LatencyScale, s.Videos, s.ModelWork)
 	// Runs kept for comparisons stay inside this test, so that a notebook
 	// compares with runs of this same test (notebook 04 with 02 and 03).
-	env := append(s.Env(srv.URL), measure.EnvRunsDir+"="+t.TempDir())
+	env := append(s.Env(srv.URL), runstore.EnvDir+"="+t.TempDir())
 
 	var times []string
 	for _, name := range notebookNames(t) {

@@ -9,7 +9,8 @@ import (
 	"testing"
 
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
-	"github.com/go-async-workshop/workshop/snippets/measure"
+	"github.com/go-async-workshop/workshop/snippets/instrument/measure"
+	"github.com/go-async-workshop/workshop/snippets/instrument/sweep"
 )
 
 // linkCell is what the first code cell of every notebook must run: it turns
@@ -133,7 +134,7 @@ func requireText(t *testing.T, nb *ipynb.Notebook, s string) {
 
 // limitsOf returns the sweep over concurrency limits the notebook showed,
 // or stops the check.
-func limitsOf(t *testing.T, nb *ipynb.Notebook) measure.Limits {
+func limitsOf(t *testing.T, nb *ipynb.Notebook) sweep.Chart {
 	t.Helper()
 	l, ok := nb.Limits()
 	if !ok || len(l.Points) == 0 {

@@ -1,70 +1,97 @@
 #!/usr/bin/env bash
-# Starts a class on this machine: a real JupyterHub on 127.0.0.1 where each
-# attendee logs in with a name of their choice and the shared workshop
-# password, and gets their own JupyterLab, their own copy of the notebooks and
-# their own mock video server (deploy/classroom/jupyterhub_config.py).
-# Ctrl+C stops the hub, every attendee's server and every mock server.
-# Run `make setup` first (make classroom does).
+# Starts a class on this machine: a real JupyterHub where each attendee signs
+# up with a name and a password of their own and the workshop code, and gets
+# their own JupyterLab, notebooks and mock video server. As root (a class VM)
+# every attendee is a system account of their own, walled off from the others
+# and from the host; as a normal user it is a trial on loopback, where every
+# attendee runs as you. Ctrl+C, or closing the terminal, ends the class.
+# Run `make setup` first (make classroom does). docs/classroom.md says more.
 #
-#   CLASSROOM_PORT       the hub's port (default 8010; never the mock server's 8000)
-#   CLASSROOM_PASSWORD   the shared password (default: a new random one, printed)
-#   CLASSROOM_DIR        where the hub keeps its state and the attendees' homes
-#                        (default .classroom/; kept between runs, so attendees
-#                        find their notebooks again)
+#   CLASSROOM_PORT        the hub's port (default 8010; never the mock server's 8000)
+#   CLASSROOM_LISTEN      the address it serves (default 127.0.0.1; 0.0.0.0 for the
+#                         room's network, then over TLS only)
+#   CLASSROOM_TLS_CERT, CLASSROOM_TLS_KEY
+#                         your certificate and key (default on the network: one made
+#                         for the class, its fingerprint printed with the URL)
+#   CLASSROOM_DIR         state, homes and what attendees run (default
+#                         /var/lib/workshop-classroom as root, .classroom/ otherwise);
+#                         `make classroom-reset` starts the next class from nothing
+#   CLASSROOM_CODE_FILE, CLASSROOM_ADMIN_PASSWORD_FILE
+#                         files holding the workshop code and your password
+#                         (default: made for the class, from the OS's random source)
+#   CLASSROOM_MAX_SERVERS, CLASSROOM_IDLE_TIMEOUT, CLASSROOM_CPU_LIMIT,
+#   CLASSROOM_MEMORY_LIMIT, CLASSROOM_PIDS_LIMIT, CLASSROOM_WALLS, ...
+#                         see deploy/classroom/classroom.py
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 
 port="${CLASSROOM_PORT:-8010}"
-dir="${CLASSROOM_DIR:-$ROOT/.classroom}"
-password="${CLASSROOM_PASSWORD:-}"
+listen="${CLASSROOM_LISTEN:-127.0.0.1}"
+
+# The first lines say who attendees run as.
+if ((EUID == 0)); then
+	if [[ "${CLASSROOM_WALLS:-on}" == off ]]; then
+		step "CLASSROOM_WALLS=off: attendees share one account made for the class: walled off from you, not from each other"
+	else
+		step "running as root: every attendee gets a system account of their own (${CLASSROOM_ACCOUNT_PREFIX:-wsa-}<name>), walled off from the others and from you"
+	fi
+else
+	step "a trial: you are not root, so every attendee's server runs as you ($(id -un)); attendees are NOT walled off from each other or from your files; loopback only"
+	step "for a class of strangers, run it as root on a machine of its own: sudo make classroom"
+fi
 
 [[ -x .venv/bin/jupyterhub && -x deploy/classroom/node_modules/.bin/configurable-http-proxy && -x .bin/gonb ]] ||
 	die "the classroom is not installed yet: run 'make setup' (or 'make classroom')"
-[[ "$port" =~ ^[0-9]+$ ]] && ((port > 0 && port < 65536)) || die "CLASSROOM_PORT=$port is not a port number"
+if ! [[ "$port" =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
+	die "CLASSROOM_PORT=$port is not a port number"
+fi
 ((port != 8000)) || die "CLASSROOM_PORT=8000 is the mock server's port; choose another (e.g. 8010)"
-if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+probe="$listen"
+[[ "$probe" == 0.0.0.0 || "$probe" == :: ]] && probe=127.0.0.1
+if (exec 3<>"/dev/tcp/$probe/$port") 2>/dev/null; then
 	die "port $port is in use; choose another: make classroom CLASSROOM_PORT=8020"
 fi
-if [[ -z "$password" ]]; then
-	# Three short words are easy to read out to a room.
-	words=(amber basil cedar delta ember fjord glade harbor indigo juniper kestrel lagoon maple nectar orbit pebble quartz raven saffron tundra umber violet willow yarrow zephyr)
-	password="$(for _ in 1 2 3; do echo -n "${words[RANDOM % ${#words[@]}]}-"; done)$((RANDOM % 90 + 10))"
-fi
-((${#password} >= 8)) || die "CLASSROOM_PASSWORD must have at least 8 characters"
 
-step "building the video server"
+export WORKSHOP_ROOT="$ROOT" CLASSROOM_PORT="$port" CLASSROOM_LISTEN="$listen"
+classroom_py() { .venv/bin/python "$ROOT/deploy/classroom/classroom.py" "$@"; }
+# Bad settings stop here, before anything is built or made.
+classroom_py check
+
+step "building the video server and the kernel launcher"
 go build -o .bin/workshop-server ./server
+go build -o .bin/workshop-kernel ./deploy/jupyter/cmd/workshop-kernel
 
-mkdir -p "$dir/homes"
-url="http://127.0.0.1:$port/"
-step "starting the classroom hub at $url (state and attendees' homes: $dir)"
-cat <<EOF
+# Settings are checked (and the class's secrets, certificate and read-only
+# install made) before anything listens; the banner comes from here.
+classroom_py prepare
 
-    Open $url
-    Log in with any name (lowercase letters, digits, - _ .) and the password
-
-        $password
-
-    Each name gets its own JupyterLab, notebooks and mock video server.
-    Ctrl+C stops the hub and everything it started.
-
-EOF
-
-export WORKSHOP_ROOT="$ROOT" CLASSROOM_DIR="$dir" CLASSROOM_PORT="$port" CLASSROOM_PASSWORD="$password"
-# Ctrl+C is how a class ends: JupyterHub stops every attendee's server, then
-# this script exits quietly. The hub runs in the background so that this
-# script can pass it the signal that stops the class however it comes (Ctrl+C
-# in a terminal, or SIGTERM from a supervisor).
-cd "$dir"
-jupyterhub -f "$ROOT/deploy/classroom/jupyterhub_config.py" &
+# Ctrl+C, SIGTERM or a closed terminal (SIGHUP) ends the class the same way:
+# JupyterHub stops every attendee's server, then whatever is left of their
+# accounts is killed. The hub runs in the background, in its own session (so
+# that a closed terminal's SIGHUP reaches this script only), and this script
+# passes it the signal that ends the class.
+hub=""
+stop_hub() {
+	[[ -n "$hub" ]] && kill -TERM "$hub" 2>/dev/null || true
+}
+trap stop_hub INT TERM HUP
+hub_cmd=("$ROOT/.venv/bin/jupyterhub" -f "$ROOT/deploy/classroom/jupyterhub_config.py")
+if command -v setsid >/dev/null; then
+	setsid "${hub_cmd[@]}" </dev/null &
+else # macOS: the hub ignores the terminal's SIGHUP instead (Ctrl+C reaches it too)
+	(
+		trap '' HUP
+		exec "${hub_cmd[@]}" </dev/null
+	) &
+fi
 hub=$!
-trap 'kill -INT "$hub" 2>/dev/null || true' INT
-trap 'kill -TERM "$hub" 2>/dev/null || true' TERM
 status=0
 while kill -0 "$hub" 2>/dev/null; do
 	wait "$hub" && status=0 || status=$?
 done
+# Nothing of an attendee outlives the class.
+classroom_py sweep || status=1
 ((status == 0 || status == 130 || status == 143)) || exit "$status"
-step "classroom stopped"
+step "classroom stopped" 2>/dev/null || true

@@ -78,17 +78,27 @@ func run(cfg mockserver.Config) error {
 }
 
 // checkHealth asks the server at addr for /healthz. A wildcard host such as
-// 0.0.0.0 is reached through the loopback address.
+// 0.0.0.0 is reached through the loopback address; "unix:/path" through
+// its socket.
 func checkHealth(addr string) error {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return err
-	}
-	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host = "127.0.0.1"
-	}
 	client := http.Client{Timeout: healthcheckTimeout}
-	resp, err := client.Get("http://" + net.JoinHostPort(host, port) + "/healthz")
+	var base string
+	if path, ok := mockserver.UnixSocketPath(addr); ok {
+		client.Transport = &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", path)
+		}}
+		base = "http://unix"
+	} else {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return err
+		}
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			host = "127.0.0.1"
+		}
+		base = "http://" + net.JoinHostPort(host, port)
+	}
+	resp, err := client.Get(base + "/healthz")
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -73,4 +74,22 @@ func TestComposeFile(t *testing.T) {
 	}
 
 	// The lab service (the single-user image) is checked in deploy/.
+}
+
+func TestCheckHealthUnixSocket(t *testing.T) {
+	dir, err := os.MkdirTemp("", "srv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	cfg := mockserver.DefaultConfig()
+	cfg.LatencyScale = 0
+	addr := "unix:" + filepath.Join(dir, "video.sock")
+	servertest.StartAt(t, cfg, addr)
+	if err := checkHealth(addr); err != nil {
+		t.Errorf("checkHealth(%q) = %v, want healthy", addr, err)
+	}
+	if err := checkHealth("unix:" + filepath.Join(dir, "none.sock")); err == nil {
+		t.Error("checkHealth of a socket nobody listens on succeeded")
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -17,25 +18,68 @@ import (
 )
 
 // attendee is one person of the class, talking to the hub as a browser does:
-// a cookie jar, the login form, the spawn progress stream, then their own
-// server's REST API and kernel WebSocket, all through the hub's proxy.
+// a cookie jar, the sign-up and login forms, the spawn progress stream, then
+// their own server's REST API and kernel WebSocket, all through the hub's
+// proxy.
 type attendee struct {
-	Name   string
-	hub    *hub
-	client *http.Client
+	Name     string
+	Password string // their own, chosen at sign-up
+	hub      *hub
+	client   *http.Client
 }
 
-// newAttendee returns an attendee with an empty cookie jar.
+// newAttendee returns an attendee with a password of their own and an empty
+// cookie jar.
 func newAttendee(h *hub, name string) *attendee {
 	jar, _ := cookiejar.New(nil)
-	return &attendee{Name: name, hub: h, client: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
+	return &attendee{Name: name, Password: "pw-" + newID()[:16], hub: h,
+		client: &http.Client{Jar: jar, Timeout: 60 * time.Second, Transport: h.HTTP.Transport}}
+}
+
+// join signs the attendee up with the workshop code and logs them in.
+func (a *attendee) join(ctx context.Context) error {
+	msg, err := a.signUp(ctx, a.hub.Code)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(msg, "successful") {
+		return fmt.Errorf("sign-up of %q refused: %s", a.Name, msg)
+	}
+	return a.login(ctx, a.Password)
+}
+
+// signUpMessage finds the message the sign-up page shows.
+var signUpMessage = regexp.MustCompile(`(?s)<p id="signup_result">\s*(.*?)\s*</p>`)
+
+// signUp fills in the hub's sign-up form: name, password twice, and the
+// workshop code. It returns the message the page shows.
+func (a *attendee) signUp(ctx context.Context, code string) (string, error) {
+	page, _, err := a.do(ctx, http.MethodGet, a.hub.URL+"/hub/signup", nil, nil)
+	if err != nil {
+		return "", fmt.Errorf("opening the sign-up page: %w", err)
+	}
+	m := xsrfField.FindSubmatch(page)
+	if m == nil {
+		return "", fmt.Errorf("the sign-up page has no _xsrf field:\n%.500s", page)
+	}
+	form := url.Values{"_xsrf": {string(m[1])}, "username": {a.Name}, "signup_password": {a.Password},
+		"signup_password_confirmation": {a.Password}, "workshop_code": {code}}
+	body, _, err := a.do(ctx, http.MethodPost, a.hub.URL+"/hub/signup", strings.NewReader(form.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	if err != nil && !errors.Is(err, errStatus) {
+		return "", fmt.Errorf("signing up: %w", err)
+	}
+	if m := signUpMessage.FindSubmatch(body); m != nil {
+		return html.UnescapeString(string(m[1])), nil
+	}
+	return "", fmt.Errorf("the sign-up answer shows no message:\n%.500s", body)
 }
 
 // xsrfField finds the login form's hidden _xsrf value.
 var xsrfField = regexp.MustCompile(`name="_xsrf"\s+value="([^"]+)"`)
 
 // login fills in the hub's login form with the attendee's name and the
-// workshop password.
+// given password.
 func (a *attendee) login(ctx context.Context, password string) error {
 	page, _, err := a.do(ctx, http.MethodGet, a.hub.URL+"/hub/login", nil, nil)
 	if err != nil {
@@ -90,7 +134,7 @@ func (a *attendee) spawn(ctx context.Context) (time.Duration, error) {
 		return 0, err
 	}
 	req.Header.Set("Accept", "text/event-stream")
-	stream := &http.Client{Jar: a.client.Jar} // no timeout: the stream lasts the spawn
+	stream := &http.Client{Jar: a.client.Jar, Transport: a.client.Transport} // no timeout: the stream lasts the spawn
 	resp, err := stream.Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("reading the spawn progress: %w", err)

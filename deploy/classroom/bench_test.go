@@ -55,13 +55,21 @@ var workloads = []workload{
 
 var flagWorkload = flag.String("workload", "", "run only the workload whose name starts with this (\"Run All\" or \"class pace\"); all by default")
 
-var flagSizes = flag.String("sizes", "1,2,3,4,6,8", "class sizes BenchmarkClassroom tries, in increasing order; it stops after the first whose per-cell p95 is over the target")
+var flagSizes = flag.String("sizes", "1,4,8", "class sizes BenchmarkClassroom measures, in increasing order")
+
+var flagWalls = flag.String("walls", "off,on", "as root: the classroom's walls to measure at each size, in this order (off: attendees share one account, the control; on: each their own account, cgroups, caches); as a normal user the classroom is a trial whatever this says")
+
+var flagBusyRetries = flag.Int("busy-retries", 2, "how many times a class size is measured again while other programs took more than 25% of the CPU")
 
 // classFigures are the measurements of one class size.
 type classFigures struct {
-	Attendees        int
-	SpawnP50, Spawn  time.Duration // spawn asked -> ready: median, max
-	FirstOutput      time.Duration // spawn asked -> the notebook's first output, max over attendees
+	Attendees       int
+	SpawnP50, Spawn time.Duration // spawn asked -> ready: median, max
+	FirstOutput     time.Duration // spawn asked -> the notebook's first output, max over attendees
+	// FirstCell is the time of the notebook's first Go cell (the first
+	// compile: GoNB builds the workshop's packages the cell imports),
+	// median over attendees.
+	FirstCell        time.Duration
 	CellP50, CellP95 time.Duration // per cell, over every cell of every attendee
 	// Memory of one attendee (their Jupyter server, kernel with its builds
 	// and gopls, mock server), in bytes: the median of every sample of
@@ -79,6 +87,8 @@ type classFigures struct {
 	// Slow names the cells that took CellTarget or longer for some
 	// attendee, slowest first, with their longest time.
 	Slow []string
+	// Walls is how the class ran: "on", "off" (the control) or "trial".
+	Walls string
 }
 
 // BenchmarkClassroom measures what a class costs on this machine: the hub
@@ -97,46 +107,63 @@ func BenchmarkClassroom(b *testing.B) {
 		}
 		sizes = append(sizes, n)
 	}
+	walls := []string{"trial"}
+	if os.Geteuid() == 0 {
+		walls = strings.Split(*flagWalls, ",")
+		for _, w := range walls {
+			if w != "on" && w != "off" {
+				b.Fatalf("-walls: %q is neither on nor off", w)
+			}
+		}
+	}
 	for range b.N {
 		for _, w := range workloads {
 			if !strings.HasPrefix(w.Name, *flagWorkload) {
 				continue
 			}
 			// Each line as soon as it is measured: a long run shows progress,
-			// and an interrupted one keeps what it measured.
+			// and an interrupted one keeps what it measured. At each size
+			// the walls' control runs beside them, in the same minutes.
 			fmt.Print(reportHeader(w.Name))
 			var rows []classFigures
 			for _, n := range sizes {
-				f := measureQuietly(b, n, w)
-				rows = append(rows, f)
-				fmt.Print(reportRow(f))
-				if f.CellP95 >= CellTarget {
-					break
+				var at []classFigures
+				for _, wall := range walls {
+					f := measureQuietly(b, n, w, wall)
+					rows = append(rows, f)
+					at = append(at, f)
+					fmt.Print(reportRow(f))
 				}
+				fmt.Print(reportCost(at))
 			}
-			fmt.Print(reportVerdict(rows, loadAverage()))
+			for _, wall := range walls {
+				var mine []classFigures
+				for _, r := range rows {
+					if r.Walls == wall {
+						mine = append(mine, r)
+					}
+				}
+				fmt.Printf("walls %s: %s", wall, reportVerdict(mine, loadAverage()))
+			}
 		}
 	}
 }
 
 // Retries while other programs take the CPU.
-const (
-	busyRetries = 2
-	busyPause   = 30 * time.Second
-)
+const busyPause = 30 * time.Second
 
 // measureQuietly measures a class of n, again (after a pause) while other
-// programs took more than Busy of the CPU, at most busyRetries more times,
+// programs took more than Busy of the CPU, at most -busy-retries more times,
 // and returns the run they disturbed least.
-func measureQuietly(b *testing.B, n int, w workload) classFigures {
-	best := measureClass(b, n, w)
-	for range busyRetries {
+func measureQuietly(b *testing.B, n int, w workload, walls string) classFigures {
+	best := measureClass(b, n, w, walls)
+	for range *flagBusyRetries {
 		if best.Others <= Busy {
 			break
 		}
 		b.Logf("%s, %d attendees: other programs took %.0f%% of the CPU; measuring again in %v", w.Name, n, 100*best.Others, busyPause)
 		time.Sleep(busyPause)
-		if f := measureClass(b, n, w); f.Others < best.Others {
+		if f := measureClass(b, n, w, walls); f.Others < best.Others {
 			best = f
 		}
 	}
@@ -144,11 +171,15 @@ func measureQuietly(b *testing.B, n int, w workload) classFigures {
 }
 
 // measureClass runs one class of n attendees and returns its figures.
-func measureClass(b *testing.B, n int, w workload) classFigures {
+func measureClass(b *testing.B, n int, w workload, walls string) classFigures {
 	b.Helper()
 	busy0, total0 := cpuJiffies()
 	ours0 := ourCPU()
-	h := startHub(b, "VIDEO_SERVER_LATENCY_SCALE="+BenchLatencyScale)
+	env := []string{"VIDEO_SERVER_LATENCY_SCALE=" + BenchLatencyScale, "CLASSROOM_MAX_SERVERS=" + strconv.Itoa(n)}
+	if walls != "trial" {
+		env = append(env, "CLASSROOM_WALLS="+walls)
+	}
+	h := startHub(b, env...)
 	homes := filepath.Join(h.Dir, "homes")
 	var samples []int64
 	stop := make(chan struct{})
@@ -171,16 +202,16 @@ func measureClass(b *testing.B, n int, w workload) classFigures {
 	wall := time.Since(start)
 	close(stop)
 	<-sampled
-	h.stop(b)
+	h.stop(b, syscall.SIGINT)
 	busy1, total1 := cpuJiffies()
 	ours := ourCPU() - ours0
 
-	f := classFigures{Attendees: n, Wall: wall, CPU: ours / time.Duration(n)}
+	f := classFigures{Attendees: n, Wall: wall, CPU: ours / time.Duration(n), Walls: walls}
 	if total1 > total0 {
 		others := time.Duration(float64(busy1-busy0)/clockTicks*float64(time.Second)) - ours
 		f.Others = max(0, others.Seconds()/(float64(total1-total0)/clockTicks))
 	}
-	var spawns, cells []time.Duration
+	var spawns, cells, firsts []time.Duration
 	slowest := map[int]cellRun{} // by cell index: the longest run of that cell
 	for _, s := range sessions {
 		if s.Err != nil {
@@ -191,6 +222,12 @@ func measureClass(b *testing.B, n int, w workload) classFigures {
 		}
 		spawns = append(spawns, s.Spawn)
 		f.FirstOutput = max(f.FirstOutput, s.FirstOutput)
+		for _, c := range s.Cells {
+			if !strings.HasPrefix(strings.TrimSpace(c.FirstLine), "!") {
+				firsts = append(firsts, c.Elapsed)
+				break
+			}
+		}
 		for _, c := range s.Cells {
 			if c.Interactive {
 				continue // its time is the learner's, not the machine's
@@ -205,6 +242,7 @@ func measureClass(b *testing.B, n int, w workload) classFigures {
 		f.Slow = append(f.Slow, fmt.Sprintf("cell %d (%s) %.1fs", c.Index+1, clipLine(c.FirstLine, 40), c.Elapsed.Seconds()))
 	}
 	f.SpawnP50, f.Spawn = percentile(spawns, 50), percentile(spawns, 100)
+	f.FirstCell = percentile(firsts, 50)
 	f.CellP50, f.CellP95 = percentile(cells, 50), percentile(cells, 95)
 	if len(samples) > 0 {
 		slices.Sort(samples)
@@ -327,20 +365,47 @@ func report(workload string, rows []classFigures, load string) string {
 
 // reportHeader starts a workload's table.
 func reportHeader(workload string) string {
-	return fmt.Sprintf("\nclassroom, %s (%d cores; mock servers at latency scale %s)\n%-9s %-14s %-12s %-18s %-24s %-13s %-10s %s\n",
+	return fmt.Sprintf("\nclassroom, %s (%d cores; mock servers at latency scale %s)\n%-9s %-6s %-14s %-12s %-10s %-18s %-24s %-13s %-10s %s\n",
 		workload, numCPU(), BenchLatencyScale,
-		"attendees", "spawn p50/max", "first output", "per cell p50/p95", "memory/attendee p50/max", "CPU/attendee", "class wall", "CPU of other programs")
+		"attendees", "walls", "spawn p50/max", "first output", "first cell", "per cell p50/p95", "memory/attendee p50/max", "CPU/attendee", "class wall", "CPU of other programs")
 }
 
 // reportRow is one class size's line.
 func reportRow(r classFigures) string {
-	return fmt.Sprintf("%-9d %-14s %-12s %-18s %-24s %-13s %-10s %.0f%%\n", r.Attendees,
+	return fmt.Sprintf("%-9d %-6s %-14s %-12s %-10s %-18s %-24s %-13s %-10s %.0f%%\n", r.Attendees, r.Walls,
 		fmt.Sprintf("%.1f/%.1fs", r.SpawnP50.Seconds(), r.Spawn.Seconds()),
 		fmt.Sprintf("%.1fs", r.FirstOutput.Seconds()),
+		fmt.Sprintf("%.2fs", r.FirstCell.Seconds()),
 		fmt.Sprintf("%.2f/%.2fs", r.CellP50.Seconds(), r.CellP95.Seconds()),
 		fmt.Sprintf("%.0f/%.0f MiB", float64(r.MemoryP50)/(1<<20), float64(r.MemoryMax)/(1<<20)),
 		fmt.Sprintf("%.1fs", r.CPU.Seconds()),
 		fmt.Sprintf("%.0fs", r.Wall.Seconds()), 100*r.Others) + slowLine(r.Slow)
+}
+
+// reportCost compares the walls' figures with their control's at one size:
+// on / off for each figure (1.00: no cost), from rows measured back to back.
+func reportCost(at []classFigures) string {
+	var on, off *classFigures
+	for i := range at {
+		switch at[i].Walls {
+		case "on":
+			on = &at[i]
+		case "off":
+			off = &at[i]
+		}
+	}
+	if on == nil || off == nil {
+		return ""
+	}
+	ratio := func(a, b time.Duration) string {
+		if b <= 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", float64(a)/float64(b))
+	}
+	return fmt.Sprintf("          walls on / off: spawn p50 %s, max %s; first output %s; first cell %s; per cell p50 %s, p95 %s (1.10 = 10%% slower with walls)\n",
+		ratio(on.SpawnP50, off.SpawnP50), ratio(on.Spawn, off.Spawn), ratio(on.FirstOutput, off.FirstOutput), ratio(on.FirstCell, off.FirstCell),
+		ratio(on.CellP50, off.CellP50), ratio(on.CellP95, off.CellP95))
 }
 
 // slowLine lists the cells that took CellTarget or longer, under a row.

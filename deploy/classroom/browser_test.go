@@ -12,7 +12,8 @@ import (
 	"github.com/go-rod/rod/lib/proto"
 
 	"github.com/go-async-workshop/workshop/internal/chromium"
-	"github.com/go-async-workshop/workshop/snippets/knobs"
+	envsize "github.com/go-async-workshop/workshop/snippets/tool/workload"
+	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
 // Bounds of the browser's steps.
@@ -35,8 +36,9 @@ const BrowserAttendees = 2
 // returns the server's row of that run's table as the page shows it; a
 // screenshot is saved in artifacts/classroom/. Last, it opens the mock
 // server's docs page through the proxy.
-func browserAttendee(t *testing.T, h *hub, name, want string) (serverCell string, burst serverRow) {
+func browserAttendee(t *testing.T, h *hub, a *attendee, want string) (serverCell string, burst serverRow) {
 	t.Helper()
+	name := a.Name
 	b := chromium.Start(t, chromium.Options{})
 	page := b.Page(t)
 	// Each step gets its own time limit.
@@ -67,7 +69,7 @@ func browserAttendee(t *testing.T, h *hub, name, want string) (serverCell string
 	must("typing the name", user.Input(name))
 	pass, err := step().Element("#password_input")
 	must("finding the password field", err)
-	must("typing the password", pass.Input(h.Password))
+	must("typing the password", pass.Input(a.Password))
 	submit, err := step().Element("#login_submit")
 	must("finding the sign-in button", err)
 	must("signing in", submit.Click(proto.InputMouseButtonLeft, 1))
@@ -224,19 +226,29 @@ func parseServerRow(text, label string) (serverRow, bool) {
 	return serverRow{}, false
 }
 
-// browserCheck is the browser part of TestClassroom: want is the
-// VIDEO_API_URL of the attendee's kernel. The 100-at-once cell must report
+// browserCheck is the browser part of TestClassroom: apiURL is the
+// VIDEO_API_URL of the attendee's kernel (a server on a Unix socket prints
+// as http://video-server.sock: the socket itself is the attendee's alone). The 100-at-once cell must report
 // the attendee's own server: every request answered once, at most its
 // capacity served at once, the rest queued; an attendee sharing the
 // server would see another attendee's requests counted too.
-func browserCheck(t *testing.T, h *hub, name, want string) {
+func browserCheck(t *testing.T, h *hub, a *attendee, apiURL string) {
 	t.Helper()
 	start := time.Now()
-	server, burst := browserAttendee(t, h, name, want)
+	name := a.Name
+	want := apiURL
+	if strings.HasPrefix(apiURL, videoapi.UnixScheme) {
+		// As the kernel's first (and only) socket prints.
+		want = "http://" + videoapi.UnixSocketHost
+	}
+	server, burst := browserAttendee(t, h, a, want)
 	if !strings.Contains(server, "server is up at "+want) {
 		t.Errorf("browser: %s's server check printed %q, want \"server is up at %s\"", name, server, want)
 	}
-	n := knobs.Videos()
+	n, err := envsize.Videos()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if burst.Answered != n || burst.AtOnce != 10 || burst.Queued == 0 {
 		t.Errorf("browser: %s's 100-at-once run shows their server answered %d, at most %d at once, up to %d queued; want %d answered (their %d requests and nobody else's), 10 at once and some queued",
 			name, burst.Answered, burst.AtOnce, burst.Queued, n, n)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -49,6 +50,7 @@ type session struct {
 	Problems    []string
 	Lesson      []string // what is wrong with the lesson, if anything
 	Err         error
+	attendee    *attendee // logged in, their server running
 }
 
 // pace is how an attendee works: when they start, and how long they read
@@ -69,7 +71,8 @@ func attend(ctx context.Context, h *hub, name, upload string, p pace) (s session
 		return s
 	}
 	a := newAttendee(h, name)
-	if err := a.login(ctx, h.Password); err != nil {
+	s.attendee = a
+	if err := a.join(ctx); err != nil {
 		s.Err = err
 		return s
 	}
@@ -224,20 +227,51 @@ func TestClassroom(t *testing.T) {
 			}
 			t.Run(s.Name, func(t *testing.T) {
 				t.Parallel()
-				browserCheck(t, h, s.Name, s.APIURL)
+				browserCheck(t, h, s.attendee, s.APIURL)
 			})
 		}
 	})
 
 	// The leftover check below finds the classroom's processes by a marker
 	// in their environment: while the class runs, it must see them.
-	if running := leftovers(h.Dir); len(running) < 2*len(sessions) {
+	if running := leftovers(h); len(running) < 2*len(sessions) {
 		t.Errorf("only %d classroom processes found while %d attendees' servers run (want at least each one's Jupyter server and mock server): %v", len(running), len(sessions), running)
 	}
+	// Every attack on the class, from an attendee's cell and terminal, must
+	// fail, and the same attempts by the host must work; then the door, and
+	// the class's life. They need three attendees whose class went well: an
+	// attacker, a victim, and one the host stops.
+	ready := len(sessions) >= 3
+	for _, s := range sessions {
+		ready = ready && s.Err == nil
+	}
+	t.Run("walls", func(t *testing.T) {
+		if !ready {
+			t.Fatalf("the walls are checked on a class of at least 3 attendees whose class went well; have %d", len(sessions))
+		}
+		checkWalls(t, h, sessions[0].attendee, sessions[1].Name)
+	})
+	t.Run("door", func(t *testing.T) {
+		if !ready {
+			t.Fatalf("the door is checked on a class of at least 3 attendees whose class went well; have %d", len(sessions))
+		}
+		checkDoor(t, h, sessions)
+	})
+	t.Run("life", func(t *testing.T) {
+		if !ready {
+			t.Fatalf("the class's life is checked on a class of at least 3 attendees whose class went well; have %d", len(sessions))
+		}
+		var others []*attendee
+		for _, s := range sessions[1 : len(sessions)-1] {
+			others = append(others, s.attendee)
+		}
+		checkLife(t, h, sessions[0].attendee, sessions[1].attendee, others)
+	})
+
 	if t.Failed() {
 		t.Logf("the hub's log: %s", h.logPath)
 	}
-	h.stop(t)
+	h.stop(t, syscall.SIGINT)
 }
 
 // notebookName is the notebook a run used, for messages.

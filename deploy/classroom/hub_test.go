@@ -23,14 +23,13 @@ package classroom
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,7 +39,11 @@ import (
 
 // Bounds of the hub's start and stop.
 const (
-	HubStartTimeout = 90 * time.Second
+	// HubStartTimeout covers the first class on a machine, which fills the
+	// machine's cache of what attendees run (a copy of the venv, the Go
+	// build cache of every package the cells import: 3.5 minutes on a busy
+	// 2-core machine); later classes answer within seconds.
+	HubStartTimeout = 15 * time.Minute
 	// HubStopTimeout covers stopping every attendee's server, kernels and
 	// mock server.
 	HubStopTimeout = 90 * time.Second
@@ -51,13 +54,25 @@ const (
 
 // hub is a classroom hub started by scripts/classroom.sh.
 type hub struct {
-	URL      string // http://127.0.0.1:PORT
-	Password string
-	Dir      string // CLASSROOM_DIR: state and homes
-	logPath  string
-	cmd      *exec.Cmd
-	done     chan struct{}
-	stopped  bool
+	URL  string // http://127.0.0.1:PORT (https:// over TLS)
+	Code string // the workshop code attendees sign up with
+	// Admin and AdminPassword are the host's login.
+	Admin, AdminPassword string
+	Dir                  string // CLASSROOM_DIR: state, share and homes
+	// Prefix starts the names of the class's accounts (walls on or off).
+	Prefix string
+	// Walled: every attendee runs as an account of their own (as root).
+	Walled bool
+	// Fingerprint is the SHA-256 fingerprint the script printed for its
+	// TLS certificate ("" without TLS).
+	Fingerprint string
+	// HTTP is the client attendees use: over TLS it trusts only the
+	// certificate whose fingerprint the script printed.
+	HTTP    *http.Client
+	logPath string
+	cmd     *exec.Cmd
+	done    chan struct{}
+	stopped bool
 }
 
 // repoRoot returns the repository root: go test runs in deploy/classroom.
@@ -95,20 +110,28 @@ func startHub(t testing.TB, env ...string) *hub {
 	t.Helper()
 	root := repoRoot(t)
 	checkInstalled(t, root)
-	dir, err := os.MkdirTemp("", "classroom-")
+	// As root, beside the machine's cache of what attendees run (a Go build
+	// cache is given to each attendee as hard links, which need one file
+	// system); otherwise anywhere.
+	base := ""
+	if os.Geteuid() == 0 {
+		base = "/var/tmp"
+	}
+	dir, err := os.MkdirTemp(base, "classroom-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
 	port := freePort(t)
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
+	prefix := "wt" + newID()[:5] + "-"
 	h := &hub{
-		URL:      "http://127.0.0.1:" + strconv.Itoa(port),
-		Password: hex.EncodeToString(b),
-		Dir:      dir,
-		logPath:  filepath.Join(artifacts(t), "hub.log"),
-		done:     make(chan struct{}),
+		URL:     "http://127.0.0.1:" + strconv.Itoa(port),
+		Dir:     dir,
+		Prefix:  prefix,
+		Walled:  os.Geteuid() == 0 && !slices.Contains(env, "CLASSROOM_WALLS=off"),
+		Admin:   "host",
+		HTTP:    &http.Client{Timeout: 5 * time.Second},
+		logPath: filepath.Join(artifacts(t), "hub-"+strings.NewReplacer("/", "-", " ", "_").Replace(t.Name())+".log"),
+		done:    make(chan struct{}),
 	}
 	logFile, err := os.Create(h.logPath)
 	if err != nil {
@@ -121,7 +144,8 @@ func startHub(t testing.TB, env ...string) *hub {
 	h.cmd.Env = append(os.Environ(),
 		"CLASSROOM_PORT="+strconv.Itoa(port),
 		"CLASSROOM_DIR="+dir,
-		"CLASSROOM_PASSWORD="+h.Password,
+		"CLASSROOM_ACCOUNT_PREFIX="+prefix,
+		"CLASSROOM_MAX_SERVERS="+strconv.Itoa(*flagAttendees), // the cap the door test meets; callers may pass another
 	)
 	h.cmd.Env = append(h.cmd.Env, env...)
 	h.cmd.Stdout, h.cmd.Stderr = logFile, logFile
@@ -134,21 +158,26 @@ func startHub(t testing.TB, env ...string) *hub {
 	go func() { _ = h.cmd.Wait(); close(h.done) }()
 	t.Cleanup(func() {
 		if !h.stopped {
-			h.stop(t)
+			h.stop(t, syscall.SIGINT)
 		}
 		// Whatever is still running after a failed stop is killed, so that
-		// no test leaves processes behind.
-		for _, p := range leftovers(dir) {
+		// no test leaves processes behind; then the class is reset.
+		for _, p := range leftovers(h) {
 			_ = syscall.Kill(p.PID, syscall.SIGKILL)
 		}
+		h.reset(t)
+		os.RemoveAll(dir)
 	})
 
 	deadline := time.Now().Add(HubStartTimeout)
-	client := http.Client{Timeout: 5 * time.Second}
 	for {
-		if resp, err := client.Get(h.URL + "/hub/api"); err == nil {
+		if h.Fingerprint == "" && strings.Contains(tailFile(h.logPath, 200), "    Open https://") {
+			h.trustPrinted(t)
+		}
+		if resp, err := h.HTTP.Get(h.URL + "/hub/api"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
+				h.readSecrets(t)
 				return h
 			}
 		}
@@ -163,26 +192,54 @@ func startHub(t testing.TB, env ...string) *hub {
 	}
 }
 
-// stop presses Ctrl+C: SIGINT to the hub's process group. It waits for the
-// hub to exit and then for every process of the classroom to be gone,
-// failing the test for each one left.
-func (h *hub) stop(t testing.TB) {
+// readSecrets reads the workshop code and the host's password from the
+// class's state (the test is the host).
+func (h *hub) readSecrets(t testing.TB) {
+	t.Helper()
+	for _, f := range []struct {
+		name string
+		to   *string
+	}{{"workshop-code", &h.Code}, {"admin-password", &h.AdminPassword}} {
+		raw, err := os.ReadFile(filepath.Join(h.Dir, "state", f.name))
+		if err != nil {
+			t.Fatalf("reading the class's %s: %v", f.name, err)
+		}
+		*f.to = strings.TrimSpace(string(raw))
+	}
+}
+
+// reset runs `make classroom-reset` for the class: its accounts, homes and
+// state go.
+func (h *hub) reset(t testing.TB) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(repoRoot(t), "scripts", "classroom-reset.sh"))
+	cmd.Env = append(os.Environ(), "CLASSROOM_DIR="+h.Dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("make classroom-reset: %v\n%s", err, out)
+	}
+}
+
+// stop ends the class with sig (SIGINT: the Ctrl+C a host presses; SIGHUP:
+// a closed terminal) sent to its process group. It waits for the hub to exit
+// and then for every process of the classroom to be gone, failing the test
+// for each one left.
+func (h *hub) stop(t testing.TB, sig syscall.Signal) {
 	t.Helper()
 	h.stopped = true
-	_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGINT)
+	_ = syscall.Kill(-h.cmd.Process.Pid, sig)
 	select {
 	case <-h.done:
 	case <-time.After(HubStopTimeout):
-		t.Errorf("the classroom hub did not stop within %v of Ctrl+C; its log: %s", HubStopTimeout, h.logPath)
+		t.Errorf("the classroom hub did not stop within %v of %v; its log: %s", HubStopTimeout, sig, h.logPath)
 		_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
 		<-h.done
 	}
 	if code := h.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Errorf("make classroom ended with exit status %d after Ctrl+C, want 0; its log: %s", code, h.logPath)
+		t.Errorf("make classroom ended with exit status %d after %v, want 0; its log: %s", code, sig, h.logPath)
 	}
 	deadline := time.Now().Add(LeftoverGrace)
 	for {
-		left := leftovers(h.Dir)
+		left := leftovers(h)
 		if len(left) == 0 {
 			return
 		}
@@ -202,11 +259,13 @@ type proc struct {
 	Cmd string
 }
 
-// leftovers lists the processes of the classroom in dir: every attendee's
+// leftovers lists the processes of the classroom h: every attendee's
 // server, kernel, compiled cell and mock server carries
-// WORKSHOP_CLASSROOM_DIR=dir in its environment (set by the spawner).
-func leftovers(dir string) []proc {
-	marker := []byte("\x00WORKSHOP_CLASSROOM_DIR=" + dir + "\x00")
+// WORKSHOP_CLASSROOM_DIR=dir in its environment (set by the spawner), and
+// every process of the class's accounts counts, whatever its environment.
+func leftovers(h *hub) []proc {
+	marker := []byte("\x00WORKSHOP_CLASSROOM_DIR=" + h.Dir + "\x00")
+	uids := classUIDs(h)
 	entries, _ := os.ReadDir("/proc")
 	var found []proc
 	for _, e := range entries {
@@ -215,7 +274,7 @@ func leftovers(dir string) []proc {
 			continue
 		}
 		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !bytes.Contains(append([]byte{0}, env...), marker) {
+		if (err != nil || !bytes.Contains(append([]byte{0}, env...), marker)) && !uids[processUID(pid)] {
 			continue
 		}
 		if st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil {
@@ -228,6 +287,40 @@ func leftovers(dir string) []proc {
 		found = append(found, proc{pid, strings.TrimSpace(string(bytes.ReplaceAll(cmd, []byte{0}, []byte{' '})))})
 	}
 	return found
+}
+
+// classUIDs returns the user ids of the class's accounts (/etc/passwd
+// entries whose names start with its prefix).
+func classUIDs(h *hub) map[int]bool {
+	uids := map[int]bool{}
+	raw, err := os.ReadFile("/etc/passwd")
+	if err != nil {
+		return uids
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		f := strings.Split(line, ":")
+		if len(f) > 2 && h.Prefix != "" && strings.HasPrefix(f[0], h.Prefix) {
+			if uid, err := strconv.Atoi(f[2]); err == nil {
+				uids[uid] = true
+			}
+		}
+	}
+	return uids
+}
+
+// processUID returns the real user id of a process, or -1.
+func processUID(pid int) int {
+	raw, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(l); len(f) > 1 && f[0] == "Uid:" {
+			uid, _ := strconv.Atoi(f[1])
+			return uid
+		}
+	}
+	return -1
 }
 
 // artifacts returns the folder kept for inspection: the hub's log and the

@@ -66,7 +66,7 @@ func (a *attendee) openNotebook(ctx context.Context, path string) (*kernel, erro
 	}
 	k := &kernel{a: a, sessionID: sess.ID, kernelID: sess.Kernel.ID, session: newID()}
 	u, _ := url.Parse(a.hub.URL + a.serverPath("api/kernels/"+sess.Kernel.ID+"/channels"))
-	u.Scheme = "ws"
+	u.Scheme = strings.Replace(u.Scheme, "http", "ws", 1) // ws, or wss over TLS
 	u.RawQuery = url.Values{"session_id": {k.session}}.Encode()
 	h := http.Header{"Origin": {a.hub.URL}}
 	ws, resp, err := websocket.Dial(ctx, u.String(), &websocket.DialOptions{HTTPClient: a.client, HTTPHeader: h})

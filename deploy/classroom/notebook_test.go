@@ -74,7 +74,7 @@ func multiline(v json.RawMessage) (string, error) {
 }
 
 // interactive reports whether a cell's code waits for a person: a slider
-// (snippets/slider) that stays live until Done or a pause.
+// (snippets/tool/slider) that stays live until Done or a pause.
 func interactive(source string) bool { return strings.Contains(source, "slider.Run(") }
 
 // runAll runs every non-empty code cell in order, as Run All does (or, with

@@ -61,3 +61,17 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
+
+func TestReportCost(t *testing.T) {
+	off := classFigures{Walls: "off", SpawnP50: 4 * time.Second, Spawn: 5 * time.Second, FirstOutput: 10 * time.Second, CellP50: time.Second, CellP95: 2 * time.Second}
+	on := classFigures{Walls: "on", SpawnP50: 4400 * time.Millisecond, Spawn: 5 * time.Second, FirstOutput: 9 * time.Second, CellP50: time.Second, CellP95: 2200 * time.Millisecond}
+	got := reportCost([]classFigures{off, on})
+	for _, want := range []string{"spawn p50 1.10, max 1.00", "first output 0.90", "per cell p50 1.00, p95 1.10"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("reportCost lacks %q: %s", want, got)
+		}
+	}
+	if got := reportCost([]classFigures{on}); got != "" {
+		t.Errorf("reportCost without a control = %q, want nothing", got)
+	}
+}

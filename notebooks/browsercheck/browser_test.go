@@ -212,7 +212,7 @@ func TestNotebookRunsInBrowser(t *testing.T) {
 }
 
 // How the slider is tried: the value the check moves it to, and the line
-// each value prints (measure.LimitPoint's String).
+// each value prints (sweep.Point's String).
 const (
 	SliderValue   = 5
 	SliderTimeout = 2 * time.Minute

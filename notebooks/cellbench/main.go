@@ -37,8 +37,8 @@ import (
 	"github.com/go-async-workshop/workshop/notebooks/kernelclient"
 	"github.com/go-async-workshop/workshop/notebooks/nbrun"
 	"github.com/go-async-workshop/workshop/server/mockserver"
-	"github.com/go-async-workshop/workshop/snippets/knobs"
-	"github.com/go-async-workshop/workshop/snippets/measure"
+	"github.com/go-async-workshop/workshop/snippets/instrument/runstore"
+	"github.com/go-async-workshop/workshop/snippets/tool/workload"
 )
 
 // Defaults of the benchmark.
@@ -137,8 +137,8 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		}
 		defer srv.Stop(context.WithoutCancel(ctx))
 		env := map[string]string{
-			"VIDEO_API_URL":    srv.URL,
-			measure.EnvRunsDir: filepath.Join(tmp, "runs-"+c.Name),
+			"VIDEO_API_URL": srv.URL,
+			runstore.EnvDir: filepath.Join(tmp, "runs-"+c.Name),
 		}
 		if err := c.install(installed, dataDir, env); err != nil {
 			return fmt.Errorf("installing the %s kernel: %w", c.Name, err)
@@ -147,13 +147,13 @@ func run(ctx context.Context, o options, w io.Writer) error {
 
 	// The Jupyter server: the tools' environment without GOFLAGS (a
 	// configuration's flags are its kernel's), with the benchmark's own
-	// kernels and the notebooks' knobs.
+	// kernels and the notebooks' workload.
 	env := slices.DeleteFunc(slices.Clone(tools.Env), func(kv string) bool {
 		return strings.HasPrefix(kv, "GOFLAGS=") || strings.HasPrefix(kv, "JUPYTER_DATA_DIR=")
 	})
 	env = append(env, "JUPYTER_DATA_DIR="+dataDir,
-		knobs.EnvVideos+"="+strconv.Itoa(Videos),
-		knobs.EnvModelWork+"="+strconv.FormatFloat(knobs.DefaultModelWork*o.Scale, 'g', -1, 64))
+		workload.EnvVideos+"="+strconv.Itoa(Videos),
+		workload.EnvModelWork+"="+strconv.FormatFloat(workload.DefaultModelWork*o.Scale, 'g', -1, 64))
 	started := time.Now()
 	jupyter, err := kernelclient.Start(ctx, kernelclient.Options{Jupyter: tools.Jupyter, Env: env, Root: filepath.Join(root, "notebooks")})
 	if err != nil {
@@ -165,7 +165,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	b := &bench{o: o, jupyter: jupyter, dir: filepath.Join(root, "notebooks"), self: os.Getpid()}
 	fmt.Fprintf(w, "cellbench: %d notebooks, each in one kernel per configuration, the configurations taking turns cell by cell;\n", len(names))
 	fmt.Fprintf(w, "  %v of reading between two cells, mock servers at latency scale %g, %d videos, model work %g\n",
-		o.Read, o.Scale, Videos, knobs.DefaultModelWork*o.Scale)
+		o.Read, o.Scale, Videos, workload.DefaultModelWork*o.Scale)
 	for _, c := range configs {
 		fmt.Fprintf(w, "  %s: %s\n", c.Name, c.About)
 	}

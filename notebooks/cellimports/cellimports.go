@@ -51,13 +51,15 @@ import (
 	// The workshop's packages.
 	_ "github.com/go-async-workshop/workshop/server/gate"
 	_ "github.com/go-async-workshop/workshop/server/mockserver"
-	_ "github.com/go-async-workshop/workshop/snippets/contentwarnings"
-	_ "github.com/go-async-workshop/workshop/snippets/isolate"
-	_ "github.com/go-async-workshop/workshop/snippets/knobs"
-	_ "github.com/go-async-workshop/workshop/snippets/measure"
-	_ "github.com/go-async-workshop/workshop/snippets/mosaic"
-	_ "github.com/go-async-workshop/workshop/snippets/slider"
-	_ "github.com/go-async-workshop/workshop/snippets/timeline"
+	_ "github.com/go-async-workshop/workshop/snippets/instrument/heartbeat"
+	_ "github.com/go-async-workshop/workshop/snippets/instrument/measure"
+	_ "github.com/go-async-workshop/workshop/snippets/instrument/sweep"
+	_ "github.com/go-async-workshop/workshop/snippets/instrument/timeline"
+	_ "github.com/go-async-workshop/workshop/snippets/lesson/contentwarnings"
+	_ "github.com/go-async-workshop/workshop/snippets/lesson/mosaic"
+	_ "github.com/go-async-workshop/workshop/snippets/tool/slider"
+	_ "github.com/go-async-workshop/workshop/snippets/tool/subprocess"
+	_ "github.com/go-async-workshop/workshop/snippets/tool/workload"
 	_ "github.com/go-async-workshop/workshop/snippets/videoapi"
 
 	// Other modules.

@@ -4,23 +4,25 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/go-async-workshop/workshop/snippets/measure"
+	"github.com/go-async-workshop/workshop/snippets/instrument/display"
+	"github.com/go-async-workshop/workshop/snippets/instrument/measure"
+	"github.com/go-async-workshop/workshop/snippets/instrument/sweep"
 )
 
 // Runs returns the results of every measured run the notebook reported
-// (package measure attaches them to its outputs under measure.ResultMIME),
+// (package measure attaches them to its outputs under display.FiguresMIME),
 // in notebook order. Comparisons are left out.
 func (nb *Notebook) Runs() ([]measure.Result, error) {
 	var runs []measure.Result
 	for _, c := range nb.Cells {
 		for _, o := range c.Outputs {
-			data, ok := o.Data[measure.ResultMIME]
+			data, ok := o.Data[display.FiguresMIME]
 			if !ok {
 				continue
 			}
 			var probe map[string]json.RawMessage
 			if err := json.Unmarshal([]byte(data), &probe); err != nil {
-				return nil, fmt.Errorf("%s: %s output is not JSON: %w", nb.Where(c), measure.ResultMIME, err)
+				return nil, fmt.Errorf("%s: %s output is not JSON: %w", nb.Where(c), display.FiguresMIME, err)
 			}
 			if _, isComparison := probe["runs"]; isComparison {
 				continue
@@ -30,7 +32,7 @@ func (nb *Notebook) Runs() ([]measure.Result, error) {
 			}
 			var r measure.Result
 			if err := json.Unmarshal([]byte(data), &r); err != nil {
-				return nil, fmt.Errorf("%s: %s output is not a run: %w", nb.Where(c), measure.ResultMIME, err)
+				return nil, fmt.Errorf("%s: %s output is not a run: %w", nb.Where(c), display.FiguresMIME, err)
 			}
 			runs = append(runs, r)
 		}
@@ -53,13 +55,13 @@ func (nb *Notebook) Run(name string) (measure.Result, bool) {
 }
 
 // Limits returns the last sweep over concurrency limits the notebook showed
-// (measure.ShowLimits), and whether there is one.
-func (nb *Notebook) Limits() (measure.Limits, bool) {
-	var last measure.Limits
+// (sweep.Show), and whether there is one.
+func (nb *Notebook) Limits() (sweep.Chart, bool) {
+	var last sweep.Chart
 	found := false
-	for _, data := range nb.DisplayData(measure.ResultMIME) {
+	for _, data := range nb.DisplayData(display.FiguresMIME) {
 		var sweep struct {
-			Limits *measure.Limits `json:"limits"`
+			Limits *sweep.Chart `json:"limits"`
 		}
 		if json.Unmarshal([]byte(data), &sweep) == nil && sweep.Limits != nil {
 			last, found = *sweep.Limits, true
@@ -73,7 +75,7 @@ func (nb *Notebook) Limits() (measure.Limits, bool) {
 func (nb *Notebook) Comparison() (measure.Comparison, bool) {
 	var last measure.Comparison
 	found := false
-	for _, data := range nb.DisplayData(measure.ResultMIME) {
+	for _, data := range nb.DisplayData(display.FiguresMIME) {
 		var probe map[string]json.RawMessage
 		if json.Unmarshal([]byte(data), &probe) != nil {
 			continue

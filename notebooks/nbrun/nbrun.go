@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
-	"github.com/go-async-workshop/workshop/snippets/knobs"
+	"github.com/go-async-workshop/workshop/snippets/tool/workload"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
@@ -47,7 +47,7 @@ const checkScale = 0.2
 var Check = Settings{
 	LatencyScale: checkScale,
 	Videos:       20,
-	ModelWork:    knobs.DefaultModelWork * checkScale,
+	ModelWork:    workload.DefaultModelWork * checkScale,
 	CellTimeout:  5 * time.Minute,
 }
 
@@ -55,8 +55,8 @@ var Check = Settings{
 // defaults. Committed notebook outputs come from a run with it.
 var Workshop = Settings{
 	LatencyScale: 1,
-	Videos:       knobs.DefaultVideos,
-	ModelWork:    knobs.DefaultModelWork,
+	Videos:       workload.DefaultVideos,
+	ModelWork:    workload.DefaultModelWork,
 	CellTimeout:  20 * time.Minute,
 }
 
@@ -65,7 +65,7 @@ var Workshop = Settings{
 var Quick = Settings{
 	LatencyScale: 1,
 	Videos:       20,
-	ModelWork:    knobs.DefaultModelWork,
+	ModelWork:    workload.DefaultModelWork,
 	CellTimeout:  10 * time.Minute,
 }
 
@@ -74,8 +74,8 @@ var Quick = Settings{
 func (s Settings) Env(serverURL string) []string {
 	return []string{
 		videoapi.EnvBaseURL + "=" + serverURL,
-		knobs.EnvVideos + "=" + strconv.Itoa(s.Videos),
-		knobs.EnvModelWork + "=" + strconv.FormatFloat(s.ModelWork, 'g', -1, 64),
+		workload.EnvVideos + "=" + strconv.Itoa(s.Videos),
+		workload.EnvModelWork + "=" + strconv.FormatFloat(s.ModelWork, 'g', -1, 64),
 	}
 }
 

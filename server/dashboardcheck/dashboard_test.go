@@ -2,7 +2,11 @@
 // browser: headless Chromium opens /dashboard on an in-process server while
 // 100 requests hit the video gate at once, and the page must show the queue
 // as it happens, return to zero afterwards, log no errors, and work behind a
-// path prefix as under JupyterHub. Screenshots go to artifacts/dashboard/.
+// path prefix as under JupyterHub, with a card per endpoint in the order and
+// with the routes of the endpoint table. With three named clients sending
+// 100 requests each, the video card must show each name with its numbers as
+// GET /stats has them; and a page opened after the burst has ended must draw
+// it from the server's history. Screenshots go to artifacts/dashboard/.
 //
 // What the page shows is compared with what the server's own GET /stats
 // says, and the one-second promise is measured from the moment /stats shows
@@ -40,6 +44,7 @@ import (
 	"github.com/go-rod/rod/lib/proto"
 
 	"github.com/go-async-workshop/workshop/internal/chromium"
+	"github.com/go-async-workshop/workshop/internal/endpoints"
 	"github.com/go-async-workshop/workshop/server/gate"
 	"github.com/go-async-workshop/workshop/server/mockserver"
 	"github.com/go-async-workshop/workshop/server/servertest"
@@ -229,12 +234,14 @@ func TestDashboardBehindAPathPrefix(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
+	touchEveryEndpoint(t, srv.URL) // every card shows
 
 	browser := chromium.Start(t, chromium.Options{Width: SidePanelWidth, Height: SidePanelHeight})
 	page := browser.Page(t)
 	console := chromium.WatchConsole(page)
 	openDashboard(t, page, proxy.URL+ProxyPrefix+"/dashboard")
-	waitText(t, page, `[data-gate="video"] [data-field="served"]`, "3")
+	waitText(t, page, `[data-gate="video"] [data-field="served"]`, "4")
+	checkCardsFollowTheTable(t, page)
 	el, err := page.Timeout(PageTimeout).Element("#reset")
 	if err != nil {
 		t.Fatal(err)
@@ -309,7 +316,7 @@ func pollVideoStats(t *testing.T, client *http.Client, base, what string, cond f
 		if err != nil {
 			t.Fatalf("GET /stats: %v", err)
 		}
-		v := st[mockserver.StatVideo]
+		v := st[endpoints.Video]
 		if cond(v) {
 			return v, at
 		}
@@ -381,14 +388,17 @@ func dialAll(t *testing.T, base string, n int) []net.Conn {
 
 // burst sends GET /videos/{id} on every connection at once; each answer's
 // error (nil for a 200) arrives on the channel.
-func burst(conns []net.Conn, ids []string) <-chan error {
+func burst(conns []net.Conn, ids []string) <-chan error { return send(conns, ids, "") }
+
+// send is burst with extra header lines (each ending in CRLF).
+func send(conns []net.Conn, ids []string, header string) <-chan error {
 	answers := make(chan error, len(conns))
 	start := make(chan struct{})
 	for i, c := range conns {
 		go func() {
 			<-start
 			_ = c.SetDeadline(time.Now().Add(SettleTimeout))
-			if _, err := fmt.Fprintf(c, "GET /videos/%s HTTP/1.1\r\nHost: dashboardcheck\r\nConnection: close\r\n\r\n", ids[i]); err != nil {
+			if _, err := fmt.Fprintf(c, "GET /videos/%s HTTP/1.1\r\nHost: dashboardcheck\r\n%sConnection: close\r\n\r\n", ids[i], header); err != nil {
 				answers <- err
 				return
 			}

@@ -21,11 +21,10 @@ func Predict(cfg Config, n, limit int) time.Duration {
 	if limit < 1 || limit > n {
 		limit = n
 	}
-	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) * cfg.Scale) }
-	hold := func(w int) time.Duration { return scale(cfg.MinDelay + cfg.Step*time.Duration(min(w, DegradeCap))) }
+	hold := cfg.hold       // the gate's own rule, rounding included
 	if cfg.Capacity <= 0 { // no slots to wait for: every request takes the minimum delay
 		rounds := (n + limit - 1) / limit
-		return time.Duration(rounds) * scale(cfg.MinDelay)
+		return time.Duration(rounds) * hold(0)
 	}
 
 	var (

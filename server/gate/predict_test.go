@@ -51,3 +51,20 @@ func TestPredictShape(t *testing.T) {
 		t.Errorf("limit 20 (%v) is not clearly slower than 10 (%v): the queue should slow every slot", at(20), at(10))
 	}
 }
+
+// TestPredictRoundsAsTheGate: at a scale whose holds are not whole
+// nanoseconds, the prediction of one request and of a queue of two equals
+// what the gate holds, to the nanosecond.
+func TestPredictRoundsAsTheGate(t *testing.T) {
+	for _, scale := range []float64{1.0 / 3, 0.7, 2.0 / 3, 1} {
+		cfg := Config{Capacity: 1, MinDelay: 200 * time.Millisecond, Step: 100 * time.Millisecond, Scale: scale}
+		g := New(cfg)
+		if got, want := Predict(cfg, 1, 1), g.Hold(0); got != want {
+			t.Errorf("scale %g: one request predicted %v, the gate holds %v", scale, got, want)
+		}
+		// Three at once: the first holds Hold(0), the second Hold(1), the last Hold(0).
+		if got, want := Predict(cfg, 3, 3), 2*g.Hold(0)+g.Hold(1); got != want {
+			t.Errorf("scale %g: three at once predicted %v, the gate takes %v", scale, got, want)
+		}
+	}
+}

@@ -32,7 +32,7 @@ const (
 
 // Config configures a Server.
 type Config struct {
-	Addr         string  // listen address, default "127.0.0.1:8000"
+	Addr         string  // listen address, default "127.0.0.1:8000"; or a Unix socket, "unix:/path"
 	LatencyScale float64 // multiplies every modelled latency; 0 means no sleeping
 	Videos       int     // number of fake videos, 1..videodb.MaxVideos
 	Seed         int64   // seed of the fake data
@@ -53,8 +53,12 @@ func DefaultConfig() Config {
 
 // Validate reports the first invalid value of c.
 func (c Config) Validate() error {
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return fmt.Errorf("address %q: want host:port: %w", c.Addr, err)
+	if path, ok := UnixSocketPath(c.Addr); ok {
+		if err := validUnixSocket(path); err != nil {
+			return err
+		}
+	} else if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("address %q: want host:port or unix:/path: %w", c.Addr, err)
 	}
 	if math.IsNaN(c.LatencyScale) || c.LatencyScale < 0 || c.LatencyScale > MaxLatencyScale {
 		return fmt.Errorf("latency scale must be 0..%g, got %g", MaxLatencyScale, c.LatencyScale)
@@ -88,7 +92,7 @@ func BindFlags(fs *flag.FlagSet, cfg *Config, lookupEnv func(string) (string, bo
 	env(EnvMaxWaiting, func(v string) (err error) { cfg.MaxWaiting, err = strconv.Atoi(v); return err })
 	env(EnvLog, func(v string) (err error) { cfg.Log, err = strconv.ParseBool(v); return err })
 
-	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address host:port ($"+EnvAddr+")")
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address host:port, or unix:/path/to/socket ($"+EnvAddr+")")
 	fs.Float64Var(&cfg.LatencyScale, "latency-scale", cfg.LatencyScale, "multiplies every modelled latency; 0 = no sleeping ($"+EnvLatencyScale+")")
 	fs.IntVar(&cfg.Videos, "videos", cfg.Videos, "number of fake videos ($"+EnvVideos+")")
 	fs.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the fake data ($"+EnvSeed+")")

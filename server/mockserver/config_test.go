@@ -34,7 +34,7 @@ func TestValidate(t *testing.T) {
 			if tt.errHas != "" && (err == nil || !strings.Contains(err.Error(), tt.errHas)) {
 				t.Fatalf("error %v, want one mentioning %q", err, tt.errHas)
 			}
-			if _, nerr := New(cfg); (nerr == nil) != (err == nil) {
+			if _, nerr := newServer(cfg); (nerr == nil) != (err == nil) {
 				t.Fatalf("New and Validate disagree: %v vs %v", nerr, err)
 			}
 		})

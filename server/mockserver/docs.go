@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/go-async-workshop/workshop/internal/endpoints"
 )
 
 // The pages and the API description, embedded in the binary: the server
@@ -132,7 +134,8 @@ func readDocs(exampleID string) (doc, page []byte, err error) {
 
 // exampleURL fills the path and query parameters with their examples (a
 // video id with exampleID) and returns the URL relative to the docs page,
-// e.g. "videos?n=5"; "" if a path parameter has no example.
+// e.g. "videos?n=5"; "" if a path parameter has no example. Header
+// parameters are left out.
 func exampleURL(path string, params []apiParameter, exampleID string) string {
 	q := url.Values{}
 	for _, p := range params {
@@ -142,6 +145,7 @@ func exampleURL(path string, params []apiParameter, exampleID string) string {
 			s = exampleID
 		}
 		switch {
+		case p.In == "header": // a URL cannot carry it; the example goes without
 		case p.In == "path" && (p.Example == nil || s == ""):
 			return ""
 		case p.In == "path":
@@ -157,19 +161,53 @@ func exampleURL(path string, params []apiParameter, exampleID string) string {
 }
 
 // openAPI answers GET /openapi.json.
-func (s *Server) openAPI(c *fiber.Ctx) error {
+func (s *server) openAPI(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	return c.Send(s.doc)
 }
 
 // docs answers GET /docs.
-func (s *Server) docs(c *fiber.Ctx) error {
+func (s *server) docs(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	return c.Send(s.docsUI)
 }
 
+// endpointsMarker is where the dashboard's script receives the endpoint
+// table.
+const endpointsMarker = "/*ENDPOINTS*/null"
+
+// dashboardEndpoint is one row of the endpoint table as the dashboard reads it.
+type dashboardEndpoint struct {
+	Name     string `json:"name"`
+	Method   string `json:"method"`
+	Route    string `json:"route"`
+	Label    string `json:"label"`
+	Capacity int    `json:"capacity"` // 0: a fixed latency
+}
+
+// renderDashboard returns the dashboard page with the endpoint table in its
+// script: the cards come in the table's order, with its routes and labels.
+func renderDashboard() ([]byte, error) {
+	page, err := webFiles.ReadFile("web/dashboard.html")
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Count(page, []byte(endpointsMarker)) != 1 {
+		return nil, fmt.Errorf("web/dashboard.html: want %s exactly once", endpointsMarker)
+	}
+	var rows []dashboardEndpoint
+	for _, e := range endpoints.All() {
+		rows = append(rows, dashboardEndpoint{Name: e.Name, Method: e.Method, Route: e.Route, Label: e.Label, Capacity: e.Capacity})
+	}
+	table, err := json.Marshal(rows) // escapes <, > and &: safe inside <script>
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Replace(page, []byte(endpointsMarker), table, 1), nil
+}
+
 // dashboard answers GET /dashboard.
-func (s *Server) dashboard(c *fiber.Ctx) error {
+func (s *server) dashboard(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	return c.Send(s.dashboardUI)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -12,16 +13,20 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/go-async-workshop/workshop/internal/endpoints"
+	"github.com/go-async-workshop/workshop/server/gate"
 )
 
 // loadAPIDocument parses and validates the served OpenAPI document with
 // kin-openapi, failing the test on any error.
-func loadAPIDocument(t *testing.T, s *Server) *openapi3.T {
+func loadAPIDocument(t *testing.T, s *server) *openapi3.T {
 	t.Helper()
 	_, _, b := do(t, s, "GET", "/openapi.json", "")
 	loader := openapi3.NewLoader()
@@ -59,7 +64,7 @@ func TestOpenAPIDocumentListsEveryRoute(t *testing.T) {
 	s := newTestServer(t)
 	doc := loadAPIDocument(t, s)
 	served := map[string]bool{}
-	for _, r := range s.App().GetRoutes(true) {
+	for _, r := range s.app.GetRoutes(true) {
 		if r.Method == http.MethodHead {
 			continue // added by Fiber for every GET
 		}
@@ -141,6 +146,7 @@ func TestResponsesMatchDocument(t *testing.T) {
 		method, target, body string
 		code                 int
 	}{
+		{"GET", "/stats/stream?history=yes", "", 422},
 		{"GET", "/videos?n=3", "", 200},
 		{"GET", "/videos?n=0", "", 422},
 		{"GET", "/videos/" + id, "", 200},
@@ -169,7 +175,7 @@ func TestResponsesMatchDocument(t *testing.T) {
 			if tt.body != "" {
 				req.Header.Set("Content-Type", "application/json")
 			}
-			resp, err := s.App().Test(req, -1)
+			resp, err := s.app.Test(req, -1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -181,15 +187,35 @@ func TestResponsesMatchDocument(t *testing.T) {
 			checkResponse(t, router, tt.method, tt.target, tt.body, resp, b)
 		})
 	}
+	// A named client: GET /stats and the snapshot show clients.
+	named := httptest.NewRequest("GET", "/videos/"+id, nil)
+	named.Header.Set(endpoints.ClientHeader, "ana")
+	if resp, err := s.app.Test(named, -1); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("a named request: %v %v", resp, err)
+	}
+	code, h, b := do(t, s, "GET", "/stats", "")
+	checkResponse(t, router, "GET", "/stats", "", &http.Response{StatusCode: code, Header: h}, b)
+	if !bytes.Contains(b, []byte(`"clients":{"ana":{`)) {
+		t.Errorf("GET /stats after a named request has no clients: %s", b)
+	}
 	// One event of the stream is a Snapshot.
-	snap, err := json.Marshal(s.Snapshot())
+	snap, err := json.Marshal(s.takeSnapshot())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !bytes.Contains(snap, []byte(`"clients":{"ana":{`)) {
+		t.Errorf("a snapshot after a named request has no clients: %s", snap)
 	}
 	var v any
 	_ = json.Unmarshal(snap, &v)
 	if err := doc.Components.Schemas["Snapshot"].Value.VisitJSON(v); err != nil {
 		t.Errorf("a snapshot %s does not match the Snapshot schema: %v", snap, err)
+	}
+	// A point of the history event is a HistoryPoint.
+	point, _ := json.Marshal(pointOf(s.takeSnapshot()))
+	_ = json.Unmarshal(point, &v)
+	if err := doc.Components.Schemas["HistoryPoint"].Value.VisitJSON(v); err != nil || !bytes.Contains(point, []byte(`"video":{`)) {
+		t.Errorf("a history point %s does not match the HistoryPoint schema (or lacks the video gate just used): %v", point, err)
 	}
 }
 
@@ -270,7 +296,7 @@ func TestDashboardPage(t *testing.T) {
 		t.Fatalf("dashboard: %d %s", code, hdr.Get("Content-Type"))
 	}
 	checkSelfContained(t, "/dashboard", page)
-	for _, want := range []string{`EventSource("stats/stream")`, `"stats/reset"`, `href="docs"`} {
+	for _, want := range []string{`EventSource("stats/stream?history=1")`, `"stats/reset"`, `href="docs"`} {
 		if !bytes.Contains(page, []byte(want)) {
 			t.Errorf("dashboard lacks %s", want)
 		}
@@ -293,10 +319,101 @@ func TestExampleURL(t *testing.T) {
 		{"/videos/{id}", []apiParameter{param("id", "path", "string", "trot")}, "videos/ours"},
 		{"/tiles/{z}/{x}/{y}.png", []apiParameter{param("z", "path", "integer", 1), param("x", "path", "integer", 0), param("y", "path", "integer", 1)}, "tiles/1/0/1.png"},
 		{"/posts/{id}", []apiParameter{param("id", "path", "integer", nil)}, ""},
+		{"/stats", []apiParameter{param("Workshop-Client", "header", "string", "ana")}, "stats"},
 	}
 	for _, tt := range tests {
 		if got := exampleURL(tt.path, tt.params, "ours"); got != tt.want {
 			t.Errorf("exampleURL(%s) = %q, want %q", tt.path, got, tt.want)
+		}
+	}
+}
+
+// TestOpenAPIDocumentFollowsTheTable: every endpoint of the table is in the
+// document with the latency the table gives it, and a gated one documents
+// the 503 of a full or reset queue.
+func TestOpenAPIDocumentFollowsTheTable(t *testing.T) {
+	s := newTestServer(t)
+	doc := loadAPIDocument(t, s)
+	ms := func(d time.Duration) string { return fmt.Sprintf("%d ms", d.Milliseconds()) }
+	for _, e := range endpoints.All() {
+		item := doc.Paths.Find(e.Route)
+		if item == nil || item.GetOperation(e.Method) == nil {
+			t.Errorf("%s (%s %s) is not in openapi.json", e.Name, e.Method, e.Route)
+			continue
+		}
+		op := item.GetOperation(e.Method)
+		if !e.Gated() {
+			if want := "(fixed " + ms(e.MinDelay) + ")"; !strings.Contains(op.Summary, want) {
+				t.Errorf("%s %s: summary %q does not say %q", e.Method, e.Route, op.Summary, want)
+			}
+			continue
+		}
+		if want := fmt.Sprintf("(gate %q)", e.Name); !strings.Contains(op.Summary, want) {
+			t.Errorf("%s %s: summary %q does not say %q", e.Method, e.Route, op.Summary, want)
+		}
+		if op.Responses.Status(503) == nil {
+			t.Errorf("%s %s: a gated endpoint without its 503", e.Method, e.Route)
+		}
+		// The document's description says each gate's model in one sentence.
+		intro := fmt.Sprintf("gate %q: %d slots", e.Name, e.Capacity)
+		_, sentence, ok := strings.Cut(doc.Info.Description, intro)
+		sentence, _, _ = strings.Cut(sentence, ".")
+		if !ok || !strings.Contains(sentence, ms(e.MinDelay)+" plus "+ms(e.Step)) {
+			t.Errorf("the document's description does not give %s as %s, %s plus %s per request queued behind", e.Name, intro, ms(e.MinDelay), ms(e.Step))
+		}
+	}
+}
+
+// TestOpenAPIDocumentStatesTheLimits: the document gives the client
+// header's limits as the server applies them.
+func TestOpenAPIDocumentStatesTheLimits(t *testing.T) {
+	doc := loadAPIDocument(t, newTestServer(t))
+	for _, want := range []string{
+		endpoints.ClientHeader,
+		fmt.Sprintf("1 to %d characters", endpoints.MaxClientName),
+		fmt.Sprintf("up to %d clients", maxClients),
+		fmt.Sprintf("%q", gate.OtherClients),
+	} {
+		if !strings.Contains(doc.Info.Description, want) {
+			t.Errorf("the document's description does not say %s", want)
+		}
+	}
+	stream := doc.Paths.Find("/stats/stream").Get.Description
+	if want := fmt.Sprintf("at most %d from one client address", MaxStreamsPerClient); !strings.Contains(stream, want) {
+		t.Errorf("GET /stats/stream's description does not say %q", want)
+	}
+}
+
+// TestDashboardFollowsTheTable: the page receives the endpoint table and
+// names no endpoint of its own; the browser check (server/dashboardcheck)
+// sees the cards in the table's order with its routes.
+func TestDashboardFollowsTheTable(t *testing.T) {
+	template, err := webFiles.ReadFile("web/dashboard.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range endpoints.All() {
+		for _, literal := range []string{`"` + e.Name + `"`, e.Name + ":", e.Route} {
+			if bytes.Contains(template, []byte(literal)) {
+				t.Errorf("web/dashboard.html writes %s itself: it must read the endpoint table", literal)
+			}
+		}
+	}
+	s := newTestServer(t)
+	_, _, page := do(t, s, "GET", "/dashboard", "")
+	_, after, ok := bytes.Cut(page, []byte("const ENDPOINTS = "))
+	table, _, _ := bytes.Cut(after, []byte(";\n"))
+	var got []dashboardEndpoint
+	if err := json.Unmarshal(table, &got); !ok || err != nil {
+		t.Fatalf("the page's endpoint table %q: %v", clip(table), err)
+	}
+	all := endpoints.All()
+	if len(got) != len(all) {
+		t.Fatalf("the page has %d endpoints, the table %d", len(got), len(all))
+	}
+	for i, e := range all {
+		if want := (dashboardEndpoint{Name: e.Name, Method: e.Method, Route: e.Route, Label: e.Label, Capacity: e.Capacity}); got[i] != want {
+			t.Errorf("the page's endpoint %d is %+v, the table's %+v", i, got[i], want)
 		}
 	}
 }

@@ -13,8 +13,8 @@ import (
 // socket closed with unread data answers the client's next bytes with a
 // reset, which can discard the 413 before the client reads it.
 const (
-	MaxDrainBytes = 8 << 20         // most bytes read and discarded after a 413
-	DrainTimeout  = 5 * time.Second // longest time spent doing so
+	maxDrainBytes = 8 << 20         // most bytes read and discarded after a 413
+	drainTimeout  = 5 * time.Second // longest time spent doing so
 )
 
 // drainListener wraps every accepted connection in a drainConn.
@@ -45,15 +45,15 @@ func drainOnClose(c net.Conn) {
 
 // Close, after drainOnClose, first tells the client that the answer is
 // complete (TCP half-close), then reads and discards what it still sends, up
-// to MaxDrainBytes or DrainTimeout, and only then closes. A second Close
+// to maxDrainBytes or drainTimeout, and only then closes. A second Close
 // (e.g. a shutdown) closes at once, which also ends a drain in progress.
 func (c *drainConn) Close() error {
 	if c.drain.Load() && c.draining.CompareAndSwap(false, true) {
 		if hc, ok := c.Conn.(interface{ CloseWrite() error }); ok {
 			_ = hc.CloseWrite()
 		}
-		_ = c.Conn.SetReadDeadline(time.Now().Add(DrainTimeout))
-		_, _ = io.CopyN(io.Discard, c.Conn, MaxDrainBytes)
+		_ = c.Conn.SetReadDeadline(time.Now().Add(drainTimeout))
+		_, _ = io.CopyN(io.Discard, c.Conn, maxDrainBytes)
 	}
 	return c.Conn.Close()
 }

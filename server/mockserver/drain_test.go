@@ -1,4 +1,4 @@
-package mockserver_test
+package mockserver
 
 import (
 	"bufio"
@@ -15,18 +15,15 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/go-async-workshop/workshop/server/mockserver"
-	"github.com/go-async-workshop/workshop/server/servertest"
 )
 
-// oversized is the body size of the checks: far above MaxBodyBytes, far
-// beyond what the kernel's socket buffers hold, below MaxDrainBytes.
+// oversized is the body size of the checks: far above maxBodyBytes, far
+// beyond what the kernel's socket buffers hold, below maxDrainBytes.
 const oversized = 3 << 20
 
 func TestOversizedFitsTheDrain(t *testing.T) {
-	if oversized >= mockserver.MaxDrainBytes {
-		t.Fatalf("the checks' body (%d bytes) must fit the drain (%d)", oversized, mockserver.MaxDrainBytes)
+	if oversized >= maxDrainBytes {
+		t.Fatalf("the checks' body (%d bytes) must fit the drain (%d)", oversized, maxDrainBytes)
 	}
 }
 
@@ -41,7 +38,7 @@ func detail413(body []byte) bool {
 // server must read and discard what it will not use, so the client's writes
 // complete and it reads the JSON 413 rather than a reset connection.
 func TestOversizedBodyWrittenWholeBeforeReading(t *testing.T) {
-	srv := servertest.Start(t, config(0))
+	srv := startServer(t, config(0))
 	id := listIDs(t, srv.URL, 1)[0]
 	for _, chunked := range []bool{false, true} {
 		t.Run(fmt.Sprintf("chunked=%v", chunked), func(t *testing.T) {
@@ -86,7 +83,7 @@ func TestOversizedBodyFromPythonURLLib(t *testing.T) {
 		t.Skip("runs Python; skipped in -short")
 	}
 	python := pythonForTests(t)
-	srv := servertest.Start(t, config(0))
+	srv := startServer(t, config(0))
 	id := listIDs(t, srv.URL, 1)[0]
 	cmd := exec.Command(python, filepath.Join("testdata", "oversized_patch.py"), srv.URL+"/videos/"+id, strconv.Itoa(oversized))
 	cmd.Stderr = os.Stderr

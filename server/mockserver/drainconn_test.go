@@ -9,17 +9,17 @@ import (
 )
 
 // TestDrainBounds closes draining connections whose client keeps quiet or
-// keeps sending, on virtual time: the drain ends at DrainTimeout or after
-// MaxDrainBytes, whichever comes first.
+// keeps sending, on virtual time: the drain ends at drainTimeout or after
+// maxDrainBytes, whichever comes first.
 func TestDrainBounds(t *testing.T) {
 	tests := []struct {
 		name     string
 		send     int // bytes the client sends before going quiet
 		wantTime time.Duration
 	}{
-		{"quiet client", 0, DrainTimeout},
-		{"some body left", 1 << 20, DrainTimeout},
-		{"endless body", 2 * MaxDrainBytes, 0},
+		{"quiet client", 0, drainTimeout},
+		{"some body left", 1 << 20, drainTimeout},
+		{"endless body", 2 * maxDrainBytes, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,7 +41,7 @@ func TestDrainBounds(t *testing.T) {
 					t.Errorf("Close took %v, want %v", took, tt.wantTime)
 				}
 				n := <-sent
-				if want := min(tt.send, MaxDrainBytes); n < want {
+				if want := min(tt.send, maxDrainBytes); n < want {
 					t.Errorf("client wrote %d bytes, want at least %d drained", n, want)
 				}
 			})

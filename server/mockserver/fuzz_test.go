@@ -51,11 +51,11 @@ func FuzzParseWarnings(f *testing.F) {
 			return
 		}
 		// Accepted: within the limits, and exactly what the body says.
-		if len(warnings) > MaxWarnings {
+		if len(warnings) > maxWarnings {
 			t.Fatalf("accepted %d warnings", len(warnings))
 		}
 		for _, w := range warnings {
-			if n := utf8.RuneCountInString(w); n < 1 || n > MaxWarningLength {
+			if n := utf8.RuneCountInString(w); n < 1 || n > maxWarningLength {
 				t.Fatalf("accepted a warning of %d characters", n)
 			}
 		}
@@ -77,7 +77,7 @@ func FuzzPatchRequest(f *testing.F) {
 	s := newTestServer(f)
 	id := s.db.IDs(1)[0]
 	f.Fuzz(func(t *testing.T, body []byte) {
-		if len(body) > MaxBodyBytes {
+		if len(body) > maxBodyBytes {
 			t.Skip("app.Test cannot send bodies over the limit; TestOversizedBody covers them")
 		}
 		s.db.SetWarnings(id, []string{"before"})
@@ -125,7 +125,7 @@ func FuzzListQuery(f *testing.F) {
 			}
 			n, err := strconv.Atoi(q)
 			if q == "" {
-				n, err = DefaultListSize, nil
+				n, err = defaultListSize, nil
 			}
 			if err != nil || len(ids) != n {
 				t.Fatalf("n=%q gave %d ids", q, len(ids))

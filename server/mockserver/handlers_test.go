@@ -13,23 +13,26 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-async-workshop/workshop/internal/endpoints"
 )
 
 // newTestServer returns a server with no latency and a small catalogue.
-func newTestServer(t testing.TB) *Server {
+func newTestServer(t testing.TB) *server {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.LatencyScale = 0
 	cfg.Videos = 200
-	s, err := New(cfg)
+	s, err := newServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.streams.close) // stops the snapshot loop the requests start
 	return s
 }
 
 // do sends one request through app.Test and returns status, headers and body.
-func do(t *testing.T, s *Server, method, target, body string) (int, http.Header, []byte) {
+func do(t *testing.T, s *server, method, target, body string) (int, http.Header, []byte) {
 	t.Helper()
 	var r io.Reader
 	if body != "" {
@@ -39,7 +42,7 @@ func do(t *testing.T, s *Server, method, target, body string) (int, http.Header,
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := s.App().Test(req, -1)
+	resp, err := s.app.Test(req, -1)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, target, err)
 	}
@@ -52,7 +55,7 @@ func do(t *testing.T, s *Server, method, target, body string) (int, http.Header,
 }
 
 // getJSON requests target and decodes a 200 JSON answer into v.
-func getJSON(t *testing.T, s *Server, method, target, body string, v any) {
+func getJSON(t *testing.T, s *server, method, target, body string, v any) {
 	t.Helper()
 	code, h, b := do(t, s, method, target, body)
 	if code != http.StatusOK {
@@ -73,8 +76,8 @@ func TestListVideos(t *testing.T) {
 		target string
 		want   int
 	}{
-		{"/videos", DefaultListSize},
-		{"/videos/", DefaultListSize},
+		{"/videos", defaultListSize},
+		{"/videos/", defaultListSize},
 		{"/videos?n=1", 1},
 		{"/videos?n=5", 5},
 		{"/videos?n=200", 200},
@@ -138,12 +141,12 @@ func TestStatsAndReset(t *testing.T) {
 	do(t, s, "GET", "/videos?n=2", "")
 	var st map[string]map[string]int
 	getJSON(t, s, "GET", "/stats", "", &st)
-	for _, name := range []string{StatVideosList, StatVideo, StatTranscript, StatPatch, StatPosts, StatTiles, StatWeather} {
+	for _, name := range []string{endpoints.VideosList, endpoints.Video, endpoints.Transcript, endpoints.Patch, endpoints.Posts, endpoints.Tiles, endpoints.Weather} {
 		if len(st[name]) != 7 {
 			t.Errorf("stats[%q] = %v, want 7 counters", name, st[name])
 		}
 	}
-	if st[StatVideo]["served"] != 3 || st[StatVideosList]["served"] != 1 || st[StatVideo]["peak_in_flight"] != 1 {
+	if st[endpoints.Video]["served"] != 3 || st[endpoints.VideosList]["served"] != 1 || st[endpoints.Video]["peak_in_flight"] != 1 {
 		t.Errorf("stats = %v, want video served 3 and list served 1", st)
 	}
 	var ok string
@@ -161,9 +164,9 @@ func TestStatsAndReset(t *testing.T) {
 func TestPosts(t *testing.T) {
 	s := newTestServer(t)
 	for _, id := range []int{1, 10, 11, 100} {
-		var p Post
+		var p post
 		getJSON(t, s, "GET", fmt.Sprintf("/posts/%d", id), "", &p)
-		if p.ID != id || p.UserID != (id-1)/PostsPerUser+1 || p.Title == "" || p.Body == "" {
+		if p.ID != id || p.UserID != (id-1)/postsPerUser+1 || p.Title == "" || p.Body == "" {
 			t.Errorf("post %d = %+v", id, p)
 		}
 	}
@@ -183,8 +186,8 @@ func TestTiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := img.Bounds(); b.Dx() != TileSize || b.Dy() != TileSize {
-		t.Errorf("tile is %v, want %dx%d", b, TileSize, TileSize)
+	if b := img.Bounds(); b.Dx() != tileSize || b.Dy() != tileSize {
+		t.Errorf("tile is %v, want %dx%d", b, tileSize, tileSize)
 	}
 	if !bytes.Equal(a, get("/tiles/13/1300/2920.png")) {
 		t.Error("same coordinates gave different tiles")
@@ -199,10 +202,10 @@ func TestTiles(t *testing.T) {
 func TestWeatherChangesOverTime(t *testing.T) {
 	s := newTestServer(t)
 	start := time.Date(2024, 12, 3, 12, 0, 0, 0, time.UTC)
-	var readings []Weather
+	var readings []weather
 	for i := range 30 {
-		s.now = func() time.Time { return start.Add(time.Duration(i) * WeatherTick * time.Second) }
-		var w Weather
+		s.now = func() time.Time { return start.Add(time.Duration(i) * weatherTick * time.Second) }
+		var w weather
 		getJSON(t, s, "GET", "/weather?lat=52.52&lon=13.40", "", &w)
 		if w.Lat != 52.52 || w.Lon != 13.4 || w.Description == "" || w.Temperature < -60 || w.Temperature > 60 {
 			t.Fatalf("reading %+v", w)
@@ -220,15 +223,15 @@ func TestWeatherChangesOverTime(t *testing.T) {
 	}
 	// Within one tick the reading is stable.
 	s.now = func() time.Time { return start }
-	var again Weather
+	var again weather
 	getJSON(t, s, "GET", "/weather?lat=52.52&lon=13.40", "", &again)
 	if again != readings[0] {
 		t.Errorf("same instant gave %+v then %+v", readings[0], again)
 	}
 }
 
-// snapshot is the server state a bad request must not change.
-func snapshot(t *testing.T, s *Server) string {
+// serverState is the server state a bad request must not change.
+func serverState(t *testing.T, s *server) string {
 	t.Helper()
 	var b strings.Builder
 	for _, id := range s.db.IDs(s.db.Len()) {
@@ -246,8 +249,8 @@ func TestBadInput(t *testing.T) {
 	id := s.db.IDs(1)[0]
 	s.db.SetWarnings(id, []string{"before"})
 	v := "/videos/" + id
-	tooMany := `{"warnings":[` + strings.Repeat(`"w",`, MaxWarnings) + `"w"]}`
-	tooLong := `{"warnings":["` + strings.Repeat("é", MaxWarningLength+1) + `"]}`
+	tooMany := `{"warnings":[` + strings.Repeat(`"w",`, maxWarnings) + `"w"]}`
+	tooLong := `{"warnings":["` + strings.Repeat("é", maxWarningLength+1) + `"]}`
 	tests := []struct {
 		name, method, target, body string
 		status                     int
@@ -277,8 +280,8 @@ func TestBadInput(t *testing.T) {
 		{"warnings nested", "PATCH", v, `{"warnings":[["x"]]}`, 422, "list of strings"},
 		{"body array", "PATCH", v, `["x"]`, 422, "JSON object"},
 		{"body null", "PATCH", v, `null`, 422, "JSON object"},
-		{"too many warnings", "PATCH", v, tooMany, 422, fmt.Sprintf("at most %d", MaxWarnings)},
-		{"warning too long", "PATCH", v, tooLong, 422, fmt.Sprintf("1..%d characters", MaxWarningLength)},
+		{"too many warnings", "PATCH", v, tooMany, 422, fmt.Sprintf("at most %d", maxWarnings)},
+		{"warning too long", "PATCH", v, tooLong, 422, fmt.Sprintf("1..%d characters", maxWarningLength)},
 		{"empty warning", "PATCH", v, `{"warnings":[""]}`, 422, "characters"},
 		{"delete video", "DELETE", v, "", 405, "Method Not Allowed"},
 		{"put video", "PUT", v, `{"warnings":[]}`, 405, "Method Not Allowed"},
@@ -300,7 +303,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := snapshot(t, s)
+			before := serverState(t, s)
 			code, h, b := do(t, s, tt.method, tt.target, tt.body)
 			if code != tt.status {
 				t.Errorf("status %d, want %d (body %s)", code, tt.status, b)
@@ -312,7 +315,7 @@ func TestBadInput(t *testing.T) {
 			if err := json.Unmarshal(b, &e); err != nil || !strings.Contains(e.Detail, tt.detail) {
 				t.Errorf("body %s: want {\"detail\"} containing %q", b, tt.detail)
 			}
-			if after := snapshot(t, s); after != before {
+			if after := serverState(t, s); after != before {
 				t.Error("a bad request changed the server's state")
 			}
 		})

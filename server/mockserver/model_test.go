@@ -10,6 +10,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/go-async-workshop/workshop/internal/endpoints"
 )
 
 // These tests run the real Fiber app (through app.Test, without a network)
@@ -19,22 +21,26 @@ import (
 // modelServer returns a server at latency scale 1 with cfg's MaxWaiting,
 // warmed up outside any bubble: the HTTP engine starts its housekeeping
 // goroutines on the first request, and those must not belong to a bubble.
-func modelServer(t *testing.T, maxWaiting int) *Server {
+// Its stream hub is closed.
+func modelServer(t *testing.T, maxWaiting int) *server {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Videos = 200
 	cfg.MaxWaiting = maxWaiting
-	s, err := New(cfg)
+	s, err := newServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	do(t, s, "GET", "/healthz", "")
+	// No stream or history here: the hub's loop, started by the first
+	// change of a gate, would run in a bubble beside the test.
+	s.streams.close()
 	return s
 }
 
 // fetchVideo sends GET /videos/{id} and returns the status, Retry-After and body.
-func fetchVideo(t *testing.T, s *Server, id string) (int, string, string) {
-	resp, err := s.App().Test(httptest.NewRequest(http.MethodGet, "/videos/"+id, nil), -1)
+func fetchVideo(t *testing.T, s *server, id string) (int, string, string) {
+	resp, err := s.app.Test(httptest.NewRequest(http.MethodGet, "/videos/"+id, nil), -1)
 	if err != nil {
 		t.Errorf("GET /videos/%s: %v", id, err)
 		return 0, "", ""
@@ -143,7 +149,7 @@ func TestOverloadGives503(t *testing.T) {
 	})
 	var st map[string]map[string]int
 	getJSON(t, s, "GET", "/stats", "", &st)
-	if v := st[StatVideo]; v["rejected"] != 1 || v["served"] != 11 || v["peak_waiting"] != 1 || v["peak_in_flight"] != 10 {
+	if v := st[endpoints.Video]; v["rejected"] != 1 || v["served"] != 11 || v["peak_waiting"] != 1 || v["peak_in_flight"] != 10 {
 		t.Errorf("video stats %v: want served 11, rejected 1, peaks 10 in flight and 1 waiting", v)
 	}
 }

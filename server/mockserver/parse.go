@@ -11,11 +11,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// parseListSize parses the n of GET /videos: empty means DefaultListSize (or
+// parseListSize parses the n of GET /videos: empty means defaultListSize (or
 // all videos if there are fewer); otherwise an integer 1..total.
 func parseListSize(q string, total int) (int, error) {
 	if q == "" {
-		return min(DefaultListSize, total), nil
+		return min(defaultListSize, total), nil
 	}
 	n, err := strconv.Atoi(q)
 	if err != nil {
@@ -29,11 +29,11 @@ func parseListSize(q string, total int) (int, error) {
 
 // parseWarnings parses a PATCH body. It must be exactly one JSON object whose
 // only key is "warnings" (matched exactly), holding a list of at most
-// MaxWarnings non-empty strings of at most MaxWarningLength characters each.
+// maxWarnings non-empty strings of at most maxWarningLength characters each.
 // Malformed JSON gives 400; well-formed JSON of the wrong shape gives 422.
 func parseWarnings(body []byte) ([]string, error) {
-	if len(body) > MaxBodyBytes {
-		return nil, fiber.NewError(fiber.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", MaxBodyBytes))
+	if len(body) > maxBodyBytes {
+		return nil, fiber.NewError(fiber.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", maxBodyBytes))
 	}
 	if !json.Valid(body) {
 		return nil, fiber.NewError(fiber.StatusBadRequest, "body is not valid JSON")
@@ -62,12 +62,12 @@ func parseWarnings(body []byte) ([]string, error) {
 		}
 		return nil, unprocessable(`field "warnings" must be a list of strings`)
 	}
-	if len(warnings) > MaxWarnings {
-		return nil, unprocessable(fmt.Sprintf(`field "warnings": at most %d items, got %d`, MaxWarnings, len(warnings)))
+	if len(warnings) > maxWarnings {
+		return nil, unprocessable(fmt.Sprintf(`field "warnings": at most %d items, got %d`, maxWarnings, len(warnings)))
 	}
 	for i, w := range warnings {
-		if n := utf8.RuneCountInString(w); n == 0 || n > MaxWarningLength {
-			return nil, unprocessable(fmt.Sprintf(`field "warnings"[%d]: want 1..%d characters, got %d`, i, MaxWarningLength, n))
+		if n := utf8.RuneCountInString(w); n == 0 || n > maxWarningLength {
+			return nil, unprocessable(fmt.Sprintf(`field "warnings"[%d]: want 1..%d characters, got %d`, i, maxWarningLength, n))
 		}
 	}
 	return warnings, nil

@@ -10,38 +10,42 @@ import (
 // the server command, the tests (package servertest) and the measuring
 // programs start.
 type Running struct {
-	*Server
-	URL    string // base URL, e.g. "http://127.0.0.1:8000"
+	*server
+	URL    string // base URL, e.g. "http://127.0.0.1:8000" or "unix:///path/video.sock"
 	ln     net.Listener
 	served chan error
 }
 
 // Start builds the server for cfg, listens on cfg.Addr (a port of 0 picks a
-// free one) and serves in a new goroutine until Stop.
+// free one; "unix:/path" is a Unix socket) and serves in a new goroutine until Stop.
 func Start(cfg Config) (*Running, error) {
-	srv, err := New(cfg)
+	srv, err := newServer(cfg)
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, url, err := listen(cfg.Addr)
 	if err != nil {
 		return nil, err
 	}
-	r := &Running{Server: srv, URL: "http://" + ln.Addr().String(), ln: ln, served: make(chan error, 1)}
-	go func() { r.served <- srv.Serve(ln) }()
+	r := &Running{server: srv, URL: url, ln: ln, served: make(chan error, 1)}
+	go func() { r.served <- srv.serve(ln) }()
 	return r, nil
 }
 
 // Addr is the address the server listens on.
 func (r *Running) Addr() net.Addr { return r.ln.Addr() }
 
-// Served receives Serve's error if the server stops by itself, before Stop.
+// Served receives the server's error if the server stops by itself, before Stop.
 func (r *Running) Served() <-chan error { return r.served }
 
-// Stop shuts the server down gracefully (see Server.Shutdown) and waits for
+// Stop shuts the server down gracefully (see server.shutdown) and waits for
 // Serve to return. ctx bounds the wait for in-flight requests.
 func (r *Running) Stop(ctx context.Context) error {
-	err := r.Shutdown(ctx)
+	err := r.shutdown(ctx)
+	// A Stop that comes right after Start can find Serve not yet holding
+	// the listener, so the shutdown above could not close it: closing it
+	// here ends Serve's Accept either way.
+	_ = r.ln.Close()
 	select {
 	case serveErr := <-r.served:
 		return errors.Join(err, serveErr)

@@ -1,6 +1,10 @@
 // Package mockserver is the workshop's mock video service: a Fiber app whose
 // endpoints answer after the latencies of an overloaded backend (see package
-// gate), with fake data from package videodb.
+// gate), with fake data from package videodb. Its endpoints, their names in
+// GET /stats and their latency models come from one table, package
+// internal/endpoints.
+//
+// Start runs it; everything else is the package's own.
 package mockserver
 
 import (
@@ -9,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -16,64 +21,57 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/logger"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"github.com/go-async-workshop/workshop/internal/endpoints"
 	"github.com/go-async-workshop/workshop/server/gate"
 	"github.com/go-async-workshop/workshop/server/videodb"
 )
 
-// Names of the endpoints in GET /stats.
+// The latency model under the names the measuring programs in snippets/
+// use; the values are set in the endpoint table (package internal/endpoints).
 const (
-	StatVideosList = "videos_list"
-	StatVideo      = "video"
-	StatTranscript = "transcript"
-	StatPatch      = "patch"
-	StatPosts      = "posts"
-	StatTiles      = "tiles"
-	StatWeather    = "weather"
+	VideoCapacity      = endpoints.VideoCapacity
+	VideoMinDelay      = endpoints.VideoMinDelay
+	TranscriptCapacity = endpoints.TranscriptCapacity
+	TranscriptMinDelay = endpoints.TranscriptMinDelay
+	ListDelay          = endpoints.ListDelay
+	PatchDelay         = endpoints.PatchDelay
 )
 
-// The latency model: two gates with limited slots, the rest fixed delays.
+// Limits on what clients may send and how long they may take.
 const (
-	VideoCapacity      = 10
-	VideoMinDelay      = 200 * time.Millisecond
-	VideoStep          = 100 * time.Millisecond
-	TranscriptCapacity = 20
-	TranscriptMinDelay = 100 * time.Millisecond
-	TranscriptStep     = 100 * time.Millisecond
-	ListDelay          = 50 * time.Millisecond
-	PatchDelay         = 50 * time.Millisecond
-	PostsDelay         = 250 * time.Millisecond
-	TilesDelay         = 170 * time.Millisecond
-	WeatherDelay       = 100 * time.Millisecond
+	maxBodyBytes     = 4 << 10 // largest request body; larger ones get 413
+	maxWarnings      = 20      // most warnings a video may carry
+	maxWarningLength = 200     // most characters in one warning
+	defaultListSize  = 100     // n of GET /videos when the query omits it
+	idleTimeout      = 30 * time.Second
+	// readTimeout bounds reading one request, header and body: a client
+	// that sends half a header is disconnected after it instead of holding
+	// a connection and its goroutine for ever. The clock starts when the
+	// connection opens, or at the first byte of a later request on it.
+	readTimeout = 10 * time.Second
 )
 
-// Limits on what clients may send.
-const (
-	MaxBodyBytes     = 4 << 10 // largest request body; larger ones get 413
-	MaxWarnings      = 20      // most warnings a video may carry
-	MaxWarningLength = 200     // most characters in one warning
-	DefaultListSize  = 100     // n of GET /videos when the query omits it
-	IdleTimeout      = 30 * time.Second
-)
-
-// Server is the mock video service.
-type Server struct {
+// server is the mock video service.
+type server struct {
 	cfg         Config
 	app         *fiber.App
 	db          *videodb.DB
 	list        listJSON
-	posts       []Post
-	gates       map[string]*gate.Gate
-	now         func() time.Time // the weather's clock
-	doc         []byte           // the OpenAPI document
-	docsUI      []byte           // the /docs page, rendered once
-	dashboardUI []byte           // the /dashboard page
+	posts       []post
+	gates       map[string]*gate.Gate // by endpoint name
+	now         func() time.Time      // the weather's clock
+	doc         []byte                // the OpenAPI document
+	docsUI      []byte                // the /docs page, rendered once
+	dashboardUI []byte                // the /dashboard page, rendered once
 	conns       connTracker
 	streams     *streamHub
+	renders     chan struct{}                     // a slot per tile being drawn (maxTileRenders)
+	drawTile    func(z, x, y int) ([]byte, error) // renderTile; tests watch it
 }
 
-// New builds the server for cfg, generating its data. It returns an error if
-// cfg is invalid.
-func New(cfg Config) (*Server, error) {
+// newServer builds the server for cfg, generating its data. It returns an
+// error if cfg is invalid.
+func newServer(cfg Config) (*server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -81,55 +79,74 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{
-		cfg:   cfg,
-		db:    db,
-		list:  newListJSON(db.IDs(db.Len())),
-		posts: newPosts(cfg.Seed),
-		now:   time.Now,
+	s := &server{
+		cfg:      cfg,
+		db:       db,
+		list:     newListJSON(db.IDs(db.Len())),
+		posts:    newPosts(cfg.Seed),
+		now:      time.Now,
+		gates:    map[string]*gate.Gate{},
+		renders:  make(chan struct{}, maxTileRenders),
+		drawTile: renderTile,
 	}
-	s.streams = newStreamHub(s.Snapshot)
-	gated := func(c int, d, step time.Duration) *gate.Gate {
-		return gate.New(gate.Config{Capacity: c, MinDelay: d, Step: step, Scale: cfg.LatencyScale, MaxWaiting: cfg.MaxWaiting, Notify: s.streams.notify})
-	}
-	fixed := func(d time.Duration) *gate.Gate {
-		return gate.New(gate.Config{MinDelay: d, Scale: cfg.LatencyScale, Notify: s.streams.notify})
-	}
-	s.gates = map[string]*gate.Gate{
-		StatVideosList: fixed(ListDelay),
-		StatVideo:      gated(VideoCapacity, VideoMinDelay, VideoStep),
-		StatTranscript: gated(TranscriptCapacity, TranscriptMinDelay, TranscriptStep),
-		StatPatch:      fixed(PatchDelay),
-		StatPosts:      fixed(PostsDelay),
-		StatTiles:      fixed(TilesDelay),
-		StatWeather:    fixed(WeatherDelay),
+	s.streams = newStreamHub(s.takeSnapshot)
+	for _, e := range endpoints.All() {
+		gc := gate.Config{Capacity: e.Capacity, MinDelay: e.MinDelay, Step: e.Step, Scale: cfg.LatencyScale, MaxClients: maxClients, Notify: s.streams.notify}
+		if e.Gated() {
+			gc.MaxWaiting = cfg.MaxWaiting
+		}
+		s.gates[e.Name] = gate.New(gc)
 	}
 	if s.doc, s.docsUI, err = readDocs(db.IDs(1)[0]); err != nil {
 		return nil, err
 	}
-	if s.dashboardUI, err = webFiles.ReadFile("web/dashboard.html"); err != nil {
+	if s.dashboardUI, err = renderDashboard(); err != nil {
 		return nil, err
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "video-server",
-		BodyLimit:             MaxBodyBytes,
+		BodyLimit:             maxBodyBytes,
 		DisableStartupMessage: true,
 		ErrorHandler:          errorHandler,
-		IdleTimeout:           IdleTimeout,
+		IdleTimeout:           idleTimeout,
+		ReadTimeout:           readTimeout,
 		StrictRouting:         false, // /videos/ lists too
 	})
 	s.conns.conns = map[net.Conn]bool{}
 	s.app.Server().ConnState = s.conns.state
-	s.routes()
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
-// routes registers every endpoint.
-func (s *Server) routes() {
+// openAPIParam matches OpenAPI's "{name}" path parameters, which Fiber
+// writes ":name".
+var openAPIParam = regexp.MustCompile(`\{(\w+)\}`)
+
+// routes registers every endpoint: the gated ones from the endpoint table,
+// then the server's own.
+func (s *server) routes() error {
 	a := s.app
 	a.Use(s.conns.middleware, recover.New())
 	if s.cfg.Log {
 		a.Use(logger.New())
+	}
+	handlers := map[string]fiber.Handler{
+		endpoints.Video:      s.getVideo,
+		endpoints.Transcript: s.getTranscript,
+		endpoints.Patch:      s.patchVideo,
+		endpoints.VideosList: s.listVideos,
+		endpoints.Posts:      s.getPost,
+		endpoints.Tiles:      s.getTile,
+		endpoints.Weather:    s.getWeather,
+	}
+	for _, e := range endpoints.All() {
+		h, ok := handlers[e.Name]
+		if !ok {
+			return fmt.Errorf("endpoint %q (%s %s) has no handler", e.Name, e.Method, e.Route)
+		}
+		a.Add(e.Method, openAPIParam.ReplaceAllString(e.Route, ":$1"), h)
 	}
 	a.Get("/healthz", s.healthz)
 	a.Get("/stats", s.stats)
@@ -138,35 +155,34 @@ func (s *Server) routes() {
 	a.Get("/openapi.json", s.openAPI)
 	a.Get("/docs", s.docs)
 	a.Get("/dashboard", s.dashboard)
-	a.Get("/videos", s.listVideos)
-	a.Get("/videos/:id", s.getVideo)
-	a.Patch("/videos/:id", s.patchVideo)
-	a.Get("/videos/:id/transcript", s.getTranscript)
-	a.Get("/posts/:id", s.getPost)
-	a.Get("/tiles/:z/:x/:y.png", s.getTile)
-	a.Get("/weather", s.getWeather)
+	return nil
 }
 
-// App returns the Fiber app, e.g. for app.Test in handler tests.
-func (s *Server) App() *fiber.App { return s.app }
-
-// Serve answers requests on ln until Shutdown; it returns nil after a clean
+// serve answers requests on ln until shutdown; it returns nil after a clean
 // shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(drainListener{ln}) }
+func (s *server) serve(ln net.Listener) error { return s.app.Listener(drainListener{ln}) }
 
-// wait holds the request in the named gate. Every handler calls it once the
-// input is valid, so bad requests answer at once and change no counters.
-func (s *Server) wait(c *fiber.Ctx, name string) error {
+// wait holds the request in the named endpoint's gate, counted for the
+// client the request names, running work (if not nil) once it holds its
+// slot. Every handler calls it once the input is valid, so bad requests
+// answer at once and change no counters.
+func (s *server) wait(c *fiber.Ctx, name string, work func()) error {
 	g := s.gates[name]
 	// Not the request's context: in-flight requests must finish during a
-	// graceful shutdown. The gate always releases the slot when Do returns.
-	_, err := g.Do(context.Background())
-	if errors.Is(err, gate.ErrOverloaded) {
-		secs := int(math.Ceil(g.RetryAfter().Seconds()))
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
-		return fiber.NewError(fiber.StatusServiceUnavailable, "server overloaded: too many requests waiting for "+name+"; retry later")
+	// graceful shutdown. The gate always releases the slot when it returns.
+	_, err := g.DoAs(context.Background(), clientName(c), work)
+	var detail string
+	switch {
+	case errors.Is(err, gate.ErrOverloaded):
+		detail = "server overloaded: too many requests waiting for " + name + "; retry later"
+	case errors.Is(err, gate.ErrDropped):
+		detail = "dropped from the queue for " + name + " by POST /stats/reset; retry"
+	default:
+		return err
 	}
-	return err
+	secs := int(math.Ceil(g.RetryAfter().Seconds()))
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+	return fiber.NewError(fiber.StatusServiceUnavailable, detail)
 }
 
 // errorHandler answers every error as JSON {"detail": "..."}.
@@ -182,7 +198,7 @@ func errorHandler(c *fiber.Ctx, err error) error {
 	if code == fiber.StatusRequestEntityTooLarge {
 		// Said the same whether the HTTP engine or the handler found it;
 		// the rest of the body is read and discarded before closing.
-		detail = fmt.Sprintf("body larger than %d bytes", MaxBodyBytes)
+		detail = fmt.Sprintf("body larger than %d bytes", maxBodyBytes)
 		if conn := c.Context().Conn(); conn != nil {
 			drainOnClose(conn)
 		}
@@ -192,23 +208,6 @@ func errorHandler(c *fiber.Ctx, err error) error {
 
 // healthz answers GET /healthz: the server is alive, and runs with these
 // settings (clients use the latency scale to predict their runs).
-func (s *Server) healthz(c *fiber.Ctx) error {
+func (s *server) healthz(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ok", "latency_scale": s.cfg.LatencyScale, "max_waiting": s.cfg.MaxWaiting})
-}
-
-// stats answers GET /stats.
-func (s *Server) stats(c *fiber.Ctx) error {
-	out := make(map[string]gate.Stats, len(s.gates))
-	for name, g := range s.gates {
-		out[name] = g.Stats()
-	}
-	return c.JSON(out)
-}
-
-// resetStats answers POST /stats/reset.
-func (s *Server) resetStats(c *fiber.Ctx) error {
-	for _, g := range s.gates {
-		g.ResetStats()
-	}
-	return c.JSON("success")
 }

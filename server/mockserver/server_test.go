@@ -1,4 +1,4 @@
-package mockserver_test
+package mockserver
 
 import (
 	"context"
@@ -12,13 +12,32 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-async-workshop/workshop/server/mockserver"
-	"github.com/go-async-workshop/workshop/server/servertest"
+	"github.com/go-async-workshop/workshop/internal/endpoints"
 )
 
+// startServer runs the real server on a free loopback port and stops it
+// when the test ends (as package servertest does for other packages; this
+// package's tests cannot import it).
+func startServer(t testing.TB, cfg Config) *Running {
+	t.Helper()
+	cfg.Addr = "127.0.0.1:0"
+	r, err := Start(cfg)
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := r.Stop(ctx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+	return r
+}
+
 // config returns the default configuration at the given latency scale.
-func config(scale float64) mockserver.Config {
-	cfg := mockserver.DefaultConfig()
+func config(scale float64) Config {
+	cfg := DefaultConfig()
 	cfg.LatencyScale = scale
 	return cfg
 }
@@ -50,9 +69,9 @@ func listIDs(t *testing.T, url string, n int) []string {
 }
 
 func TestOversizedBody(t *testing.T) {
-	srv := servertest.Start(t, config(0))
+	srv := startServer(t, config(0))
 	id := listIDs(t, srv.URL, 1)[0]
-	body := `{"warnings":["` + strings.Repeat("a", mockserver.MaxBodyBytes) + `"]}`
+	body := `{"warnings":["` + strings.Repeat("a", maxBodyBytes) + `"]}`
 	req, _ := http.NewRequest(http.MethodPatch, srv.URL+"/videos/"+id, strings.NewReader(body))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -72,7 +91,7 @@ func TestOversizedBody(t *testing.T) {
 // TestConcurrentPatchAndGet patches and reads the same videos from many
 // clients at once (run it with -race) and checks that no update is lost.
 func TestConcurrentPatchAndGet(t *testing.T) {
-	srv := servertest.Start(t, config(0))
+	srv := startServer(t, config(0))
 	ids := listIDs(t, srv.URL, 20)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	const rounds = 10
@@ -134,7 +153,7 @@ func waitInFlight(t *testing.T, url, gate string, n int) {
 func TestGracefulShutdown(t *testing.T) {
 	cfg := config(1)
 	cfg.Addr = "127.0.0.1:0"
-	srv, err := mockserver.Start(cfg)
+	srv, err := Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +164,7 @@ func TestGracefulShutdown(t *testing.T) {
 		code, _ := get(t, http.DefaultClient, srv.URL+"/videos/"+ids[0]) // held 200 ms
 		inFlight <- code
 	}()
-	waitInFlight(t, srv.URL, mockserver.StatVideo, 1)
+	waitInFlight(t, srv.URL, endpoints.Video, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Stop(ctx); err != nil {
@@ -156,5 +175,27 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if _, err := net.DialTimeout("tcp", srv.Addr().String(), time.Second); err == nil {
 		t.Error("still accepting connections after shutdown")
+	}
+}
+
+// TestStopRightAfterStart stops servers the moment they start, before their
+// Serve goroutine may have taken the listener: Stop must still end Serve
+// (the listener is closed either way) and return without error.
+func TestStopRightAfterStart(t *testing.T) {
+	const servers = 50
+	for range servers {
+		cfg := config(1)
+		cfg.Addr = "127.0.0.1:0"
+		cfg.Videos = 10 // a small catalogue: starting is what this test repeats
+		srv, err := Start(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = srv.Stop(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("Stop right after Start: %v", err)
+		}
 	}
 }

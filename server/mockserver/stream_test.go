@@ -1,4 +1,4 @@
-package mockserver_test
+package mockserver
 
 import (
 	"bufio"
@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -14,8 +16,8 @@ import (
 
 	"github.com/go-async-workshop/workshop/internal/leakcheck"
 	"github.com/go-async-workshop/workshop/server/gate"
-	"github.com/go-async-workshop/workshop/server/mockserver"
-	"github.com/go-async-workshop/workshop/server/servertest"
+
+	"github.com/go-async-workshop/workshop/internal/endpoints"
 )
 
 func TestMain(m *testing.M) {
@@ -26,22 +28,28 @@ func TestMain(m *testing.M) {
 type stream struct {
 	resp   *http.Response
 	cancel context.CancelFunc
-	events chan event
+	events chan streamEvent
 }
 
-// event is one data line and when it arrived.
-type event struct {
+// streamEvent is one data line and when it arrived.
+type streamEvent struct {
 	at   time.Time
-	snap mockserver.Snapshot
+	snap snapshot
 }
 
 // openStream opens the stream and reads its events in a goroutine until the
 // stream ends; close it with s.close.
 func openStream(t *testing.T, url string) *stream {
 	t.Helper()
+	return openStreamWith(t, http.DefaultClient, url)
+}
+
+// openStreamWith is openStream through the given client.
+func openStreamWith(t *testing.T, client *http.Client, url string) *stream {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/stats/stream", nil)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -52,7 +60,7 @@ func openStream(t *testing.T, url string) *stream {
 		cancel()
 		t.Fatalf("GET /stats/stream: %d %s", resp.StatusCode, b)
 	}
-	s := &stream{resp: resp, cancel: cancel, events: make(chan event, 10000)}
+	s := &stream{resp: resp, cancel: cancel, events: make(chan streamEvent, 10000)}
 	go func() {
 		defer close(s.events)
 		sc := bufio.NewScanner(resp.Body)
@@ -62,7 +70,7 @@ func openStream(t *testing.T, url string) *stream {
 			if !ok {
 				continue
 			}
-			var e event
+			var e streamEvent
 			e.at = time.Now()
 			if err := json.Unmarshal([]byte(data), &e.snap); err != nil {
 				t.Errorf("event %q: %v", data, err)
@@ -82,7 +90,7 @@ func (s *stream) close() {
 }
 
 // next returns the next event, failing the test if none comes in time.
-func (s *stream) next(t *testing.T) event {
+func (s *stream) next(t *testing.T) streamEvent {
 	t.Helper()
 	select {
 	case e, ok := <-s.events:
@@ -90,14 +98,14 @@ func (s *stream) next(t *testing.T) event {
 			t.Fatal("the stream ended")
 		}
 		return e
-	case <-time.After(2 * mockserver.StreamHeartbeat):
-		t.Fatalf("no event within %v", 2*mockserver.StreamHeartbeat)
+	case <-time.After(2 * streamHeartbeat):
+		t.Fatalf("no event within %v", 2*streamHeartbeat)
 	}
-	return event{}
+	return streamEvent{}
 }
 
 // waitFor reads events until cond holds.
-func (s *stream) waitFor(t *testing.T, what string, cond func(mockserver.Snapshot) bool) event {
+func (s *stream) waitFor(t *testing.T, what string, cond func(snapshot) bool) streamEvent {
 	t.Helper()
 	deadline := time.After(30 * time.Second)
 	var video []string // what the events showed of the video gate, for the failure message
@@ -110,7 +118,7 @@ func (s *stream) waitFor(t *testing.T, what string, cond func(mockserver.Snapsho
 			if cond(e.snap) {
 				return e
 			}
-			v := e.snap.Gates[mockserver.StatVideo]
+			v := e.snap.Gates[endpoints.Video]
 			video = append(video, fmt.Sprintf("%d/%d/%d", v.InFlight, v.Waiting, v.Served))
 		case <-deadline:
 			t.Fatalf("no event showed %s; the video gate's in flight/waiting/served were %v", what, video)
@@ -121,7 +129,7 @@ func (s *stream) waitFor(t *testing.T, what string, cond func(mockserver.Snapsho
 func TestStatsStream(t *testing.T) {
 	cfg := config(1)
 	cfg.MaxWaiting = 500
-	srv := servertest.Start(t, cfg)
+	srv := startServer(t, cfg)
 	ids := listIDs(t, srv.URL, 30)
 
 	resp, err := http.Get(srv.URL + "/stats/stream")
@@ -132,7 +140,7 @@ func TestStatsStream(t *testing.T) {
 		t.Errorf("Content-Type %q, Cache-Control %q; want text/event-stream, no-cache", ct, resp.Header.Get("Cache-Control"))
 	}
 	first, _ := bufio.NewReader(resp.Body).ReadString('\n')
-	if first != fmt.Sprintf("retry: %d\n", mockserver.StreamRetry.Milliseconds()) {
+	if first != fmt.Sprintf("retry: %d\n", streamRetry.Milliseconds()) {
 		t.Errorf("first line %q, want the reconnection delay", first)
 	}
 	resp.Body.Close()
@@ -140,16 +148,16 @@ func TestStatsStream(t *testing.T) {
 	s := openStream(t, srv.URL)
 	defer s.close()
 	e := s.next(t)
-	if e.snap.LatencyScale != 1 || e.snap.MaxWaiting != 500 || len(e.snap.Gates) != len(mockserver.GateOrder) {
+	if e.snap.LatencyScale != 1 || e.snap.MaxWaiting != 500 || len(e.snap.Gates) != len(endpoints.All()) {
 		t.Fatalf("first event %+v, want scale 1, max waiting 500 and every gate", e.snap)
 	}
-	for _, name := range mockserver.GateOrder {
-		if _, ok := e.snap.Gates[name]; !ok {
-			t.Errorf("no gate %q in %+v", name, e.snap.Gates)
+	for _, ep := range endpoints.All() {
+		if _, ok := e.snap.Gates[ep.Name]; !ok {
+			t.Errorf("no gate %q in %+v", ep.Name, e.snap.Gates)
 		}
 	}
-	if v := e.snap.Gates[mockserver.StatVideo]; v.Capacity != mockserver.VideoCapacity || v.InFlight != 0 || v.P50ms != nil {
-		t.Errorf("idle video gate %+v, want capacity %d, nothing in flight, no latency", v, mockserver.VideoCapacity)
+	if v := e.snap.Gates[endpoints.Video]; v.Capacity != VideoCapacity || v.InFlight != 0 || v.P50ms != nil {
+		t.Errorf("idle video gate %+v, want capacity %d, nothing in flight, no latency", v, VideoCapacity)
 	}
 
 	// 30 requests at once: the stream shows 10 in flight and the rest
@@ -168,22 +176,22 @@ func TestStatsStream(t *testing.T) {
 			}
 		})
 	}
-	s.waitFor(t, "the burst queued", func(s mockserver.Snapshot) bool {
-		v := s.Gates[mockserver.StatVideo]
-		return v.InFlight == mockserver.VideoCapacity && v.Waiting > 0 && v.InFlight+v.Waiting+v.Served == len(ids)
+	s.waitFor(t, "the burst queued", func(s snapshot) bool {
+		v := s.Gates[endpoints.Video]
+		return v.InFlight == VideoCapacity && v.Waiting > 0 && v.InFlight+v.Waiting+v.Served == len(ids)
 	})
 	var busy []time.Time
-	done := s.waitFor(t, "the burst served", func(s mockserver.Snapshot) bool {
+	done := s.waitFor(t, "the burst served", func(s snapshot) bool {
 		busy = append(busy, time.Now())
-		return s.Gates[mockserver.StatVideo].Served == 30
+		return s.Gates[endpoints.Video].Served == 30
 	})
 	wg.Wait()
-	v := done.snap.Gates[mockserver.StatVideo]
+	v := done.snap.Gates[endpoints.Video]
 	if v.RecentServed == 0 || v.P50ms == nil || v.P95ms == nil || *v.P50ms < 200 || *v.P95ms < *v.P50ms {
 		t.Errorf("after the burst: %+v, want recent latencies of at least 200 ms", v)
 	}
-	if st := videoStats(t, srv.URL); v.Stats != st || v.PeakInFlight != mockserver.VideoCapacity || v.InFlight != 0 || v.Waiting != 0 {
-		t.Errorf("after the burst the stream showed %+v, want GET /stats's %+v, a peak of %d in flight and nothing left", v.Stats, st, mockserver.VideoCapacity)
+	if st := videoStats(t, srv.URL); v.Stats != st || v.PeakInFlight != VideoCapacity || v.InFlight != 0 || v.Waiting != 0 {
+		t.Errorf("after the burst the stream showed %+v, want GET /stats's %+v, a peak of %d in flight and nothing left", v.Stats, st, VideoCapacity)
 	}
 	t.Logf("the queue peaked at %d waiting", v.PeakWaiting)
 	var longest time.Duration
@@ -191,8 +199,8 @@ func TestStatsStream(t *testing.T) {
 		longest = max(longest, busy[i].Sub(busy[i-1]))
 	}
 	t.Logf("while busy: %d events in %v, longest gap %v", len(busy), busy[len(busy)-1].Sub(busy[0]).Round(time.Millisecond), longest.Round(time.Millisecond))
-	s.waitFor(t, "the latencies to age out", func(s mockserver.Snapshot) bool {
-		return s.Gates[mockserver.StatVideo].RecentServed == 0
+	s.waitFor(t, "the latencies to age out", func(s snapshot) bool {
+		return s.Gates[endpoints.Video].RecentServed == 0
 	})
 
 	// A reset shows at once.
@@ -201,42 +209,69 @@ func TestStatsStream(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
-	s.waitFor(t, "the reset", func(s mockserver.Snapshot) bool { return s.Gates[mockserver.StatVideo].Served == 0 })
+	s.waitFor(t, "the reset", func(s snapshot) bool { return s.Gates[endpoints.Video].Served == 0 })
 }
 
-func TestStreamLimit(t *testing.T) {
-	srv := servertest.Start(t, config(0))
-	streams := make([]*stream, mockserver.MaxStreams)
-	for i := range streams {
-		streams[i] = openStream(t, srv.URL)
+// clientFrom returns an HTTP client whose connections come from the given
+// loopback address: Linux routes all of 127.0.0.0/8 to the loopback
+// interface, so one machine can be several clients.
+func clientFrom(t *testing.T, ip string) *http.Client {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skipf("needs connections from several loopback addresses (127.0.0.x), which only Linux routes by default; this is %s", runtime.GOOS)
 	}
-	defer func() {
-		for _, s := range streams {
-			if s != nil { // nil if opening it failed
-				s.close()
-			}
-		}
-	}()
-	if n := srv.Server.OpenStreams(); n != mockserver.MaxStreams {
-		t.Fatalf("%d streams open after opening %d", n, mockserver.MaxStreams)
-	}
-	resp, err := http.Get(srv.URL + "/stats/stream")
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	c := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	t.Cleanup(c.CloseIdleConnections)
+	return c
+}
+
+// refused checks that one more stream through client gets 503 with the
+// given detail.
+func refused(t *testing.T, client *http.Client, url, detail string) {
+	t.Helper()
+	resp, err := client.Get(url + "/stats/stream")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if resp.StatusCode == http.StatusOK { // a stream: its body never ends
 		resp.Body.Close()
-		t.Fatalf("stream %d opened, want 503", mockserver.MaxStreams+1)
+		t.Fatalf("a stream opened, want 503 %q", detail)
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), `"detail":"too many open streams`) || resp.Header.Get("Retry-After") == "" {
-		t.Fatalf("stream %d: %d %s (Retry-After %q), want 503 with a JSON detail", mockserver.MaxStreams+1, resp.StatusCode, b, resp.Header.Get("Retry-After"))
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), `"detail":"`+detail) || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("%d %s (Retry-After %q), want 503 with the detail %q", resp.StatusCode, b, resp.Header.Get("Retry-After"), detail)
 	}
+}
+
+// TestStreamLimit opens streams over TCP from two loopback addresses: one
+// address gets at most MaxStreamsPerClient, all together maxStreams; a
+// place that frees up can be taken again.
+func TestStreamLimit(t *testing.T) {
+	srv := startServer(t, config(0))
+	one, two, three := clientFrom(t, "127.0.0.1"), clientFrom(t, "127.0.0.2"), clientFrom(t, "127.0.0.3")
+	var streams []*stream
+	defer func() {
+		for _, s := range streams {
+			s.close()
+		}
+	}()
+	for range MaxStreamsPerClient {
+		streams = append(streams, openStreamWith(t, one, srv.URL))
+	}
+	refused(t, one, srv.URL, "too many open streams from your address")
+	for range maxStreams - MaxStreamsPerClient {
+		streams = append(streams, openStreamWith(t, two, srv.URL))
+	}
+	if n := srv.openStreams(); n != maxStreams {
+		t.Fatalf("%d streams open after opening %d", n, maxStreams)
+	}
+	refused(t, three, srv.URL, "too many open streams")
 	// One client goes: its place frees up once the server notices.
 	streams[0].close()
-	waitOpenStreams(t, srv.Server, mockserver.MaxStreams-1)
-	streams[0] = openStream(t, srv.URL)
+	waitOpenStreams(t, srv.server, maxStreams-1)
+	streams[0] = openStreamWith(t, one, srv.URL)
 	streams[0].next(t)
 }
 
@@ -247,29 +282,29 @@ func videoStats(t *testing.T, url string) gate.Stats {
 	if code, b := get(t, http.DefaultClient, url+"/stats"); code != 200 || json.Unmarshal(b, &st) != nil {
 		t.Fatalf("GET /stats: %d %s", code, b)
 	}
-	return st[mockserver.StatVideo]
+	return st[endpoints.Video]
 }
 
 // waitOpenStreams waits until the server counts n open streams. The server
 // notices a client has gone at its next write: within a heartbeat.
-func waitOpenStreams(t *testing.T, s *mockserver.Server, n int) {
+func waitOpenStreams(t *testing.T, s *server, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * mockserver.StreamHeartbeat)
-	for s.OpenStreams() != n {
+	deadline := time.Now().Add(10 * streamHeartbeat)
+	for s.openStreams() != n {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d streams open, want %d", s.OpenStreams(), n)
+			t.Fatalf("%d streams open, want %d", s.openStreams(), n)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 }
 
 func TestStreamEndsWhenClientGoes(t *testing.T) {
-	srv := servertest.Start(t, config(0))
+	srv := startServer(t, config(0))
 	s := openStream(t, srv.URL)
 	s.next(t)
-	waitOpenStreams(t, srv.Server, 1)
+	waitOpenStreams(t, srv.server, 1)
 	s.close()
-	waitOpenStreams(t, srv.Server, 0)
+	waitOpenStreams(t, srv.server, 0)
 }
 
 // TestShutdownEndsStreams stops a server with open streams: the streams end
@@ -278,7 +313,7 @@ func TestStreamEndsWhenClientGoes(t *testing.T) {
 func TestShutdownEndsStreams(t *testing.T) {
 	cfg := config(1)
 	cfg.Addr = "127.0.0.1:0"
-	srv, err := mockserver.Start(cfg)
+	srv, err := Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +329,7 @@ func TestShutdownEndsStreams(t *testing.T) {
 		code, _ := get(t, http.DefaultClient, srv.URL+"/videos/"+ids[0])
 		inFlight <- code
 	}()
-	waitInFlight(t, srv.URL, mockserver.StatVideo, 1)
+	waitInFlight(t, srv.URL, endpoints.Video, 1)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

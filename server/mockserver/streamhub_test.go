@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -15,14 +16,14 @@ import (
 
 // hubStream opens a stream on h over an in-memory connection and records
 // when each event arrives, until the stream ends.
-func hubStream(t *testing.T, h *streamHub) (client net.Conn, times chan time.Duration) {
+func hubStream(t *testing.T, h *streamHub, key string) (client net.Conn, times chan time.Duration) {
 	t.Helper()
-	if err := h.join(); err != nil {
+	if err := h.join(key); err != nil {
 		t.Fatal(err)
 	}
 	server, client := net.Pipe()
 	go func() {
-		h.serve(server)
+		h.serve(server, key, false)
 		server.Close() // as the HTTP engine does after the handler
 	}()
 	start := time.Now()
@@ -36,7 +37,7 @@ func hubStream(t *testing.T, h *streamHub) (client net.Conn, times chan time.Dur
 				return
 			}
 			if data, ok := strings.CutPrefix(line, "data: "); ok {
-				var s Snapshot
+				var s snapshot
 				if err := json.Unmarshal([]byte(data), &s); err != nil {
 					t.Errorf("event %q: %v", data, err)
 				}
@@ -47,26 +48,30 @@ func hubStream(t *testing.T, h *streamHub) (client net.Conn, times chan time.Dur
 	return client, times
 }
 
+// clientKey spreads streams over a few client addresses, so that tests of
+// the overall limit stay under the per-client one.
+func clientKey(i int) string { return fmt.Sprintf("10.0.0.%d", i%4) }
+
 // TestHubCadence checks the cadence of events on virtual time: a heartbeat
-// while idle, StreamBusyInterval while busy, and a change at once.
+// while idle, streamBusyInterval while busy, and a change at once.
 func TestHubCadence(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var busy atomic.Bool
-		h := newStreamHub(func() Snapshot {
-			g := GateSnapshot{}
+		h := newStreamHub(func() snapshot {
+			g := gateSnapshot{}
 			if busy.Load() {
 				g.InFlight = 1
 			}
-			return Snapshot{Gates: map[string]GateSnapshot{"video": g}}
+			return snapshot{Gates: map[string]gateSnapshot{"video": g}}
 		})
-		client, times := hubStream(t, h)
+		client, times := hubStream(t, h, "one")
 		defer client.Close()
 
-		idle := 3*StreamHeartbeat + StreamHeartbeat/2
+		idle := 3*streamHeartbeat + streamHeartbeat/2
 		time.Sleep(idle) // idle: heartbeats only
 		busy.Store(true)
 		h.notify() // a change: an event at once (the last one was long ago)
-		busyFor := 5*StreamBusyInterval + StreamBusyInterval/2
+		busyFor := 5*streamBusyInterval + streamBusyInterval/2
 		time.Sleep(busyFor)
 		busy.Store(false)
 		h.notify()
@@ -77,8 +82,8 @@ func TestHubCadence(t *testing.T) {
 		for d := range times {
 			got = append(got, d)
 		}
-		want := []time.Duration{0, StreamHeartbeat, 2 * StreamHeartbeat, 3 * StreamHeartbeat}
-		for d := idle; d < idle+busyFor; d += StreamBusyInterval {
+		want := []time.Duration{0, streamHeartbeat, 2 * streamHeartbeat, 3 * streamHeartbeat}
+		for d := idle; d < idle+busyFor; d += streamBusyInterval {
 			want = append(want, d)
 		}
 		want = append(want, idle+busyFor) // the change back to idle
@@ -94,11 +99,11 @@ func TestHubCadence(t *testing.T) {
 }
 
 // TestHubCoalesces sends a storm of changes: events still come at most
-// every StreamMinInterval.
+// every streamMinInterval.
 func TestHubCoalesces(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newStreamHub(func() Snapshot { return Snapshot{} })
-		client, times := hubStream(t, h)
+		h := newStreamHub(func() snapshot { return snapshot{} })
+		client, times := hubStream(t, h, "one")
 		defer client.Close()
 		stop := time.Now().Add(time.Second)
 		for time.Now().Before(stop) {
@@ -108,13 +113,13 @@ func TestHubCoalesces(t *testing.T) {
 		h.close()
 		n, last := 0, time.Duration(-1)
 		for d := range times {
-			if last >= 0 && d-last < StreamMinInterval {
-				t.Errorf("events %v apart, want at least %v", d-last, StreamMinInterval)
+			if last >= 0 && d-last < streamMinInterval {
+				t.Errorf("events %v apart, want at least %v", d-last, streamMinInterval)
 			}
 			last = d
 			n++
 		}
-		if want := int(time.Second / StreamMinInterval); n < want-1 || n > want+1 {
+		if want := int(time.Second / streamMinInterval); n < want-1 || n > want+1 {
 			t.Errorf("%d events in a second of changes, want about %d", n, want)
 		}
 	})
@@ -124,30 +129,30 @@ func TestHubCoalesces(t *testing.T) {
 // every stream cleanly, stops the loop and refuses new streams.
 func TestHubLimitAndClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newStreamHub(func() Snapshot { return Snapshot{} })
+		h := newStreamHub(func() snapshot { return snapshot{} })
 		type open struct {
 			client net.Conn
 			times  chan time.Duration
 		}
-		streams := make([]open, MaxStreams)
+		streams := make([]open, maxStreams)
 		for i := range streams {
-			streams[i].client, streams[i].times = hubStream(t, h)
+			streams[i].client, streams[i].times = hubStream(t, h, clientKey(i))
 		}
 		synctest.Wait()
-		if n := h.openStreams(); n != MaxStreams {
-			t.Fatalf("%d streams open, want %d", n, MaxStreams)
+		if n := h.openStreams(); n != maxStreams {
+			t.Fatalf("%d streams open, want %d", n, maxStreams)
 		}
-		if err := h.join(); err != errTooManyStreams {
-			t.Fatalf("stream %d: err %v, want errTooManyStreams", MaxStreams+1, err)
+		if err := h.join("new"); err != errTooManyStreams {
+			t.Fatalf("stream %d: err %v, want errTooManyStreams", maxStreams+1, err)
 		}
 		streams[0].client.Close() // a client goes: its place frees up at once
 		for range streams[0].times {
 		}
 		synctest.Wait()
-		if err := h.join(); err != nil {
+		if err := h.join("new"); err != nil {
 			t.Fatalf("after one left: %v", err)
 		}
-		streams[0].client, streams[0].times = hubStream(t, h)
+		streams[0].client, streams[0].times = hubStream(t, h, clientKey(0))
 		synctest.Wait()
 
 		h.close()
@@ -156,7 +161,7 @@ func TestHubLimitAndClose(t *testing.T) {
 			}
 			s.client.Close()
 		}
-		if err := h.join(); err != errShuttingDown {
+		if err := h.join("new"); err != errShuttingDown {
 			t.Errorf("after close: err %v, want errShuttingDown", err)
 		}
 		if n := h.openStreams(); n != 0 {
@@ -166,38 +171,38 @@ func TestHubLimitAndClose(t *testing.T) {
 	})
 }
 
-// TestHubLimitCountsStartingStreams: a stream counts against MaxStreams
+// TestHubLimitCountsStartingStreams: a stream counts against maxStreams
 // from the moment it is admitted, not once its client has read the header.
 // The last stream's client here has not read yet, so its handler is still
 // writing the header when one more stream asks to start: that one is
 // refused, by join and by serve.
 func TestHubLimitCountsStartingStreams(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newStreamHub(func() Snapshot { return Snapshot{} })
+		h := newStreamHub(func() snapshot { return snapshot{} })
 		var clients []net.Conn
-		for range MaxStreams - 1 {
-			c, _ := hubStream(t, h)
+		for i := range maxStreams - 1 {
+			c, _ := hubStream(t, h, clientKey(i))
 			clients = append(clients, c)
 		}
 		synctest.Wait()
-		if err := h.join(); err != nil {
+		if err := h.join("new"); err != nil {
 			t.Fatal(err)
 		}
 		slowServer, slow := net.Pipe() // nobody reads yet
-		go func() { h.serve(slowServer); slowServer.Close() }()
+		go func() { h.serve(slowServer, "slow", false); slowServer.Close() }()
 		synctest.Wait() // its handler is blocked writing the header
-		if n := h.openStreams(); n != MaxStreams {
-			t.Errorf("%d streams open, want %d (one still starting)", n, MaxStreams)
+		if n := h.openStreams(); n != maxStreams {
+			t.Errorf("%d streams open, want %d (one still starting)", n, maxStreams)
 		}
-		if err := h.join(); err != errTooManyStreams {
-			t.Errorf("stream %d while one starts: join says %v, want errTooManyStreams", MaxStreams+1, err)
+		if err := h.join("new"); err != errTooManyStreams {
+			t.Errorf("stream %d while one starts: join says %v, want errTooManyStreams", maxStreams+1, err)
 		}
 		extraServer, extra := net.Pipe()
-		go func() { h.serve(extraServer); extraServer.Close() }()
-		_ = extra.SetReadDeadline(time.Now().Add(StreamHeartbeat)) // a stream admitted by mistake would never end
+		go func() { h.serve(extraServer, "extra", false); extraServer.Close() }()
+		_ = extra.SetReadDeadline(time.Now().Add(streamHeartbeat)) // a stream admitted by mistake would never end
 		answer, _ := io.ReadAll(extra)
 		if !strings.HasPrefix(string(answer), "HTTP/1.1 503 ") || !strings.Contains(string(answer), `"detail":"too many open streams`) {
-			t.Errorf("stream %d while one starts: serve answered %q, want the 503", MaxStreams+1, answer)
+			t.Errorf("stream %d while one starts: serve answered %q, want the 503", maxStreams+1, answer)
 		}
 		extra.Close()
 
@@ -214,12 +219,12 @@ func TestHubLimitCountsStartingStreams(t *testing.T) {
 // chunked body of SSE lines, ended by the last chunk on close.
 func TestHubStreamFormat(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newStreamHub(func() Snapshot { return Snapshot{LatencyScale: 1} })
-		if err := h.join(); err != nil {
+		h := newStreamHub(func() snapshot { return snapshot{LatencyScale: 1} })
+		if err := h.join("new"); err != nil {
 			t.Fatal(err)
 		}
 		server, client := net.Pipe()
-		go func() { h.serve(server); server.Close() }()
+		go func() { h.serve(server, "new", false); server.Close() }()
 		var got bytes.Buffer
 		done := make(chan struct{})
 		go func() { _, _ = got.ReadFrom(client); close(done) }()
@@ -245,15 +250,15 @@ func TestHubStreamFormat(t *testing.T) {
 func TestHubStopsWhenLastLeaves(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var snapshots atomic.Int64
-		h := newStreamHub(func() Snapshot { snapshots.Add(1); return Snapshot{} })
-		client, times := hubStream(t, h)
+		h := newStreamHub(func() snapshot { snapshots.Add(1); return snapshot{} })
+		client, times := hubStream(t, h, "one")
 		synctest.Wait()
 		client.Close()
 		for range times {
 		}
 		synctest.Wait()
 		n := snapshots.Load()
-		time.Sleep(10 * StreamHeartbeat)
+		time.Sleep(10 * streamHeartbeat)
 		if snapshots.Load() != n {
 			t.Errorf("snapshots went on with no stream open")
 		}
@@ -262,23 +267,23 @@ func TestHubStopsWhenLastLeaves(t *testing.T) {
 }
 
 // TestHubDropsAStuckClient: a client that stops reading is cut off after
-// StreamWriteTimeout, and the others go on.
+// streamWriteTimeout, and the others go on.
 func TestHubDropsAStuckClient(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newStreamHub(func() Snapshot { return Snapshot{} })
-		if err := h.join(); err != nil {
+		h := newStreamHub(func() snapshot { return snapshot{} })
+		if err := h.join("new"); err != nil {
 			t.Fatal(err)
 		}
 		stuckServer, stuck := net.Pipe() // nobody reads: every write blocks
 		served := make(chan struct{})
-		go func() { h.serve(stuckServer); stuckServer.Close(); close(served) }()
-		reader, times := hubStream(t, h)
+		go func() { h.serve(stuckServer, "stuck", false); stuckServer.Close(); close(served) }()
+		reader, times := hubStream(t, h, "one")
 		defer reader.Close()
 		<-served // cut off after its first write timed out
 		if n := h.openStreams(); n != 1 {
 			t.Errorf("%d streams open, want the reading one", n)
 		}
-		time.Sleep(3 * StreamHeartbeat)
+		time.Sleep(3 * streamHeartbeat)
 		h.close()
 		n := 0
 		for range times {

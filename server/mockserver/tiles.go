@@ -9,14 +9,20 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/go-async-workshop/workshop/internal/endpoints"
 )
 
-// Tile geometry.
+// Tile geometry, and the limit on drawing.
 const (
-	TileSize  = 256 // pixels per side
-	MaxZoom   = 20  // deepest zoom level served
-	noiseCell = 96  // pixels between lattice points of the terrain noise
-	roadEvery = 64  // pixels between candidate roads
+	// maxTileRenders bounds the tiles drawn at once; more requests wait
+	// for a turn (still inside their modelled latency while drawing is
+	// quick).
+	maxTileRenders = 4
+	tileSize       = 256 // pixels per side
+	maxZoom        = 20  // deepest zoom level served
+	noiseCell      = 96  // pixels between lattice points of the terrain noise
+	roadEvery      = 64  // pixels between candidate roads
 )
 
 // Tile colours, indexes into tilePalette.
@@ -45,20 +51,20 @@ var tilePalette = color.Palette{
 // once per row and column and hashes each noise lattice point once, which
 // makes a tile several times cheaper to draw than asking per pixel.
 func renderTile(z, x, y int) ([]byte, error) {
-	x0, y0 := x*TileSize, y*TileSize
+	x0, y0 := x*tileSize, y*tileSize
 	coarse := newLattice(z, x0, y0, noiseCell)
 	fine := newLattice(z+64, x0, y0, noiseCell/3)
-	var columns [TileSize]int16 // road colour of each column, or -1
+	var columns [tileSize]int16 // road colour of each column, or -1
 	for px := range columns {
 		columns[px] = -1
 		if c, ok := roadAt(z, x0+px, 1); ok {
 			columns[px] = int16(c)
 		}
 	}
-	img := image.NewPaletted(image.Rect(0, 0, TileSize, TileSize), tilePalette)
-	for py := range TileSize {
+	img := image.NewPaletted(image.Rect(0, 0, tileSize, tileSize), tilePalette)
+	for py := range tileSize {
 		gy := y0 + py
-		row := img.Pix[py*img.Stride : py*img.Stride+TileSize]
+		row := img.Pix[py*img.Stride : py*img.Stride+tileSize]
 		if c, ok := roadAt(z, gy, 0); ok {
 			for px := range row {
 				row[px] = c
@@ -125,8 +131,8 @@ type lattice struct {
 
 func newLattice(z, x0, y0, cell int) *lattice {
 	l := &lattice{cell: cell, ix0: x0 / cell, iy0: y0 / cell}
-	l.width = (x0+TileSize-1)/cell + 2 - l.ix0
-	height := (y0+TileSize-1)/cell + 2 - l.iy0
+	l.width = (x0+tileSize-1)/cell + 2 - l.ix0
+	height := (y0+tileSize-1)/cell + 2 - l.iy0
 	l.v = make([]float64, l.width*height)
 	for j := range height {
 		for i := range l.width {
@@ -150,7 +156,7 @@ func (l *lattice) at(gx, gy int) float64 {
 }
 
 // getTile answers GET /tiles/{z}/{x}/{y}.png.
-func (s *Server) getTile(c *fiber.Ctx) error {
+func (s *server) getTile(c *fiber.Ctx) error {
 	var zxy [3]int
 	for i, name := range []string{"z", "x", "y"} {
 		raw := c.Params(name)
@@ -161,30 +167,31 @@ func (s *Server) getTile(c *fiber.Ctx) error {
 		zxy[i] = v
 	}
 	z, x, y := zxy[0], zxy[1], zxy[2]
-	if z < 0 || z > MaxZoom {
-		return fiber.NewError(fiber.StatusNotFound, fmt.Sprintf("tile zoom %d out of range 0..%d", z, MaxZoom))
+	if z < 0 || z > maxZoom {
+		return fiber.NewError(fiber.StatusNotFound, fmt.Sprintf("tile zoom %d out of range 0..%d", z, maxZoom))
 	}
 	if last := 1<<z - 1; x < 0 || x > last || y < 0 || y > last {
 		return fiber.NewError(fiber.StatusNotFound, fmt.Sprintf("tile %d/%d/%d: x and y must be 0..%d at zoom %d", z, x, y, last, z))
 	}
-	// Draw the tile while the request is held: the modelled latency is the
-	// whole time to answer, so drawing hides inside it instead of adding to it.
-	type drawn struct {
-		png []byte
-		err error
+	// Draw the tile once the gate holds the request, inside its modelled
+	// latency (drawing takes a few milliseconds of the 170), and never more
+	// than maxTileRenders at once, so a flood of tile requests cannot take
+	// every core.
+	var (
+		png     []byte
+		drawErr error
+	)
+	draw := func() {
+		s.renders <- struct{}{}
+		defer func() { <-s.renders }()
+		png, drawErr = s.drawTile(z, x, y)
 	}
-	tile := make(chan drawn, 1) // buffered: the drawing never blocks, even if nobody reads it
-	go func() {
-		b, err := renderTile(z, x, y)
-		tile <- drawn{b, err}
-	}()
-	if err := s.wait(c, StatTiles); err != nil {
+	if err := s.wait(c, endpoints.Tiles, draw); err != nil {
 		return err
 	}
-	d := <-tile
-	if d.err != nil {
-		return d.err
+	if drawErr != nil {
+		return drawErr
 	}
 	c.Set(fiber.HeaderContentType, "image/png")
-	return c.Send(d.png)
+	return c.Send(png)
 }

@@ -56,10 +56,10 @@ func TestRenderTileMatchesReference(t *testing.T) {
 				t.Fatalf("decoded a %T, want a paletted image", img)
 			}
 			colours := map[uint8]int{}
-			for py := range TileSize {
-				for px := range TileSize {
+			for py := range tileSize {
+				for px := range tileSize {
 					got := p.ColorIndexAt(px, py)
-					want := referenceTerrain(tc.z, tc.x*TileSize+px, tc.y*TileSize+py)
+					want := referenceTerrain(tc.z, tc.x*tileSize+px, tc.y*tileSize+py)
 					if got != want {
 						t.Fatalf("pixel %d,%d = colour %d, the reference says %d", px, py, got, want)
 					}

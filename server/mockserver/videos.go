@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/go-async-workshop/workshop/internal/endpoints"
 )
 
 // listJSON holds the JSON array of all ids, encoded once; prefix[n] is the
@@ -31,12 +33,12 @@ func newListJSON(ids []string) listJSON {
 }
 
 // listVideos answers GET /videos?n=100 with the first n ids.
-func (s *Server) listVideos(c *fiber.Ctx) error {
+func (s *server) listVideos(c *fiber.Ctx) error {
 	n, err := parseListSize(c.Query("n"), s.db.Len())
 	if err != nil {
 		return err
 	}
-	if err := s.wait(c, StatVideosList); err != nil {
+	if err := s.wait(c, endpoints.VideosList, nil); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
@@ -49,12 +51,12 @@ func (s *Server) listVideos(c *fiber.Ctx) error {
 }
 
 // getVideo answers GET /videos/{id}.
-func (s *Server) getVideo(c *fiber.Ctx) error {
+func (s *server) getVideo(c *fiber.Ctx) error {
 	id := c.Params("id")
 	if _, ok := s.db.Video(id); !ok {
 		return videoNotFound(id)
 	}
-	if err := s.wait(c, StatVideo); err != nil {
+	if err := s.wait(c, endpoints.Video, nil); err != nil {
 		return err
 	}
 	v, _ := s.db.Video(id) // read after the wait: reflects patches made meanwhile
@@ -62,20 +64,20 @@ func (s *Server) getVideo(c *fiber.Ctx) error {
 }
 
 // getTranscript answers GET /videos/{id}/transcript with a JSON string.
-func (s *Server) getTranscript(c *fiber.Ctx) error {
+func (s *server) getTranscript(c *fiber.Ctx) error {
 	id := c.Params("id")
 	t, ok := s.db.Transcript(id)
 	if !ok {
 		return videoNotFound(id)
 	}
-	if err := s.wait(c, StatTranscript); err != nil {
+	if err := s.wait(c, endpoints.Transcript, nil); err != nil {
 		return err
 	}
 	return c.JSON(t)
 }
 
 // patchVideo answers PATCH /videos/{id} with body {"warnings": [...]}.
-func (s *Server) patchVideo(c *fiber.Ctx) error {
+func (s *server) patchVideo(c *fiber.Ctx) error {
 	id := c.Params("id")
 	if _, ok := s.db.Video(id); !ok {
 		return videoNotFound(id)
@@ -84,7 +86,7 @@ func (s *Server) patchVideo(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.wait(c, StatPatch); err != nil {
+	if err := s.wait(c, endpoints.Patch, nil); err != nil {
 		return err
 	}
 	s.db.SetWarnings(id, warnings)

@@ -6,16 +6,18 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/go-async-workshop/workshop/internal/endpoints"
 )
 
-// The weather changes every WeatherTick and repeats every WeatherPeriod.
+// The weather changes every weatherTick and repeats every weatherPeriod.
 const (
-	WeatherTick   = 2   // seconds a reading stays the same
-	WeatherPeriod = 120 // seconds of one full warm-cold cycle
+	weatherTick   = 2   // seconds a reading stays the same
+	weatherPeriod = 120 // seconds of one full warm-cold cycle
 )
 
-// Weather is a reading for one place.
-type Weather struct {
+// weather is a reading for one place.
+type weather struct {
 	Lat         float64 `json:"lat"`         // latitude, as asked
 	Lon         float64 `json:"lon"`         // longitude, as asked
 	Temperature float64 `json:"temperature"` // degrees Celsius, one decimal
@@ -27,10 +29,10 @@ var skies = []string{"snow", "fog", "moderate rain", "light rain", "overcast clo
 
 // weatherAt returns the reading at lat, lon for the given Unix second: the
 // same inputs always give the same reading; the reading moves with time.
-func weatherAt(lat, lon float64, unix int64) Weather {
-	tick := unix / WeatherTick
+func weatherAt(lat, lon float64, unix int64) weather {
+	tick := unix / weatherTick
 	base := 27 - 0.45*math.Abs(lat) // warmer near the equator
-	phase := 2*math.Pi*float64(tick*WeatherTick)/WeatherPeriod + lon*math.Pi/180
+	phase := 2*math.Pi*float64(tick*weatherTick)/weatherPeriod + lon*math.Pi/180
 	noise := float64(mix(uint64(tick), math.Float64bits(lat), math.Float64bits(lon))%21)/10 - 1 // -1.0..+1.0
 	temp := math.Round((base+6*math.Sin(phase)+noise)*10) / 10
 	sky := int(mix(uint64(tick), math.Float64bits(lon), 7) % 3) // a little variety
@@ -38,11 +40,11 @@ func weatherAt(lat, lon float64, unix int64) Weather {
 	if temp > 0 && idx == 0 {
 		idx = 1 // no snow above freezing
 	}
-	return Weather{Lat: lat, Lon: lon, Temperature: temp, Description: skies[idx]}
+	return weather{Lat: lat, Lon: lon, Temperature: temp, Description: skies[idx]}
 }
 
 // getWeather answers GET /weather?lat=..&lon=...
-func (s *Server) getWeather(c *fiber.Ctx) error {
+func (s *server) getWeather(c *fiber.Ctx) error {
 	lat, err := parseCoordinate(c.Query("lat"), "lat", 90)
 	if err != nil {
 		return err
@@ -51,7 +53,7 @@ func (s *Server) getWeather(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.wait(c, StatWeather); err != nil {
+	if err := s.wait(c, endpoints.Weather, nil); err != nil {
 		return err
 	}
 	return c.JSON(weatherAt(lat, lon, s.now().Unix()))

@@ -14,8 +14,7 @@ const ShutdownTimeout = 10 * time.Second
 
 // Server is a running mock server.
 type Server struct {
-	URL    string             // base URL, "http://127.0.0.1:PORT"
-	Server *mockserver.Server // the server itself
+	URL string // base URL, "http://127.0.0.1:PORT"
 }
 
 // Start runs the real server on a free loopback port (127.0.0.1:0) and stops
@@ -43,5 +42,5 @@ func StartAt(tb testing.TB, cfg mockserver.Config, addr string) *Server {
 			tb.Errorf("servertest: stop: %v", err)
 		}
 	})
-	return &Server{URL: r.URL, Server: r.Server}
+	return &Server{URL: r.URL}
 }

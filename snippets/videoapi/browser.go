@@ -24,7 +24,8 @@ const (
 //   - $VIDEO_API_BROWSER_URL + path, when that is set;
 //   - under JupyterHub or Binder, the path through the attendee's Jupyter
 //     server and jupyter-server-proxy, such as "/user/alice/proxy/8000/dashboard",
-//     because the browser cannot reach the server's own address there;
+//     because the browser cannot reach the server's own address there (a
+//     server on a Unix socket: "/user/alice/video-api/dashboard");
 //   - otherwise the server's own address + path.
 func (c *Client) BrowserURL(path string) string {
 	if !strings.HasPrefix(path, "/") {
@@ -34,6 +35,10 @@ func (c *Client) BrowserURL(path string) string {
 		return strings.TrimRight(b, "/") + path
 	}
 	if prefix := strings.TrimSpace(os.Getenv(EnvHubPrefix)); prefix != "" {
+		if c.socket != "" {
+			// A socket has no port for /proxy/<port>/: its named entry.
+			return strings.TrimRight(prefix, "/") + "/" + HubProxyName + path
+		}
 		if u, err := url.Parse(c.base); err == nil {
 			port := u.Port()
 			if port == "" {

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-async-workshop/workshop/internal/endpoints"
 )
 
 // DefaultBaseURL is where `go run ./server` listens by default.
@@ -20,6 +22,11 @@ const DefaultBaseURL = "http://127.0.0.1:8000"
 
 // EnvBaseURL names the environment variable that overrides DefaultBaseURL.
 const EnvBaseURL = "VIDEO_API_URL"
+
+// EnvUser names the environment variable in which JupyterHub gives an
+// attendee's name to their kernels. A Client sends it with every request,
+// so that a server shared by a room counts each attendee's requests apart.
+const EnvUser = "JUPYTERHUB_USER"
 
 // Limits of the client, as named constants.
 const (
@@ -46,9 +53,11 @@ func BaseURL() string {
 // goroutines at once; share one Client rather than making one per request.
 type Client struct {
 	base         string
+	socket       string // the Unix socket the server listens on, if any
 	http         *http.Client
 	maxConns     int
 	customClient bool
+	name         string // sent in endpoints.ClientHeader; "" for none
 }
 
 // Option configures a Client in New.
@@ -77,19 +86,54 @@ func WithHTTPClient(h *http.Client) Option {
 	}
 }
 
-// New returns a Client for the server at baseURL ("" means BaseURL()).
+// WithName makes the Client name the person it runs for in every request
+// (the server counts each name's requests apart), instead of $JUPYTERHUB_USER.
+// A name the server would not accept (see endpoints.ValidClientName) is not
+// sent at all; "" sends none.
+func WithName(name string) Option {
+	return func(c *Client) { c.name = validName(name) }
+}
+
+// validName returns name if the server accepts it as a client name, else "".
+func validName(name string) string {
+	if endpoints.ValidClientName(name) {
+		return name
+	}
+	return ""
+}
+
+// New returns a Client for the server at baseURL ("" means BaseURL()). It
+// names itself with $JUPYTERHUB_USER when that is set and valid. A base URL
+// "unix:///path/to/video.sock" is a server on a Unix socket, reached as
+// http://UnixSocketHost.
 func New(baseURL string, opts ...Option) *Client {
 	if baseURL == "" {
 		baseURL = BaseURL()
 	}
-	c := &Client{base: strings.TrimRight(baseURL, "/")}
+	c := &Client{base: strings.TrimRight(baseURL, "/"), name: validName(os.Getenv(EnvUser))}
+	if path, ok := unixSocketPath(c.base); ok {
+		c.socket = path
+		c.base = useSocket(path)
+	}
 	for _, o := range opts {
 		o(c)
 	}
 	if !c.customClient {
-		c.http = &http.Client{Transport: newTransport(c.maxConns)}
+		t := newTransport(c.maxConns)
+		if c.socket != "" {
+			t.DialContext = dialSockets(t.DialContext)
+		}
+		c.http = &http.Client{Transport: t}
 	}
 	return c
+}
+
+// where names the server for messages: its URL, and its socket if any.
+func (c *Client) where() string {
+	if c.socket != "" {
+		return c.base + " (Unix socket " + c.socket + ")"
+	}
+	return c.base
 }
 
 // newTransport clones Go's default transport and sets the per-host limits.
@@ -104,8 +148,12 @@ func newTransport(maxConns int) *http.Transport {
 	return t
 }
 
-// BaseURL returns the server address this Client talks to.
+// BaseURL returns the server address this Client talks to (for a server on
+// a Unix socket, http://UnixSocketHost).
 func (c *Client) BaseURL() string { return c.base }
+
+// Name returns the name the Client sends with its requests, or "".
+func (c *Client) Name() string { return c.name }
 
 // MaxConnsPerHost returns the connection cap set with WithMaxConnsPerHost (0 = unlimited).
 func (c *Client) MaxConnsPerHost() int { return c.maxConns }
@@ -132,7 +180,7 @@ func (c *Client) Settings(ctx context.Context) (ServerSettings, error) {
 		err = fmt.Errorf("unexpected health status %q", body.Status)
 	}
 	if err != nil {
-		return ServerSettings{}, fmt.Errorf("video server not reachable at %s (%v): start it in another terminal with `go run ./server` (or `make server`) from the repository root, or set %s", c.base, err, EnvBaseURL)
+		return ServerSettings{}, fmt.Errorf("video server not reachable at %s: start it in another terminal with `go run ./server` (or `make server`) from the repository root, or set %s: %w", c.where(), EnvBaseURL, err)
 	}
 	return body.ServerSettings, nil
 }
@@ -176,7 +224,10 @@ func (c *Client) Stats(ctx context.Context) (Stats, error) {
 	return s, err
 }
 
-// ResetStats zeroes the server's peaks and counters.
+// ResetStats zeroes the server's peaks and counters and turns away the
+// requests still queued (they get 503). A Client with a name resets only
+// its own queued requests and counters (and the gates' totals), so that
+// attendees sharing a server do not cut each other's requests short.
 func (c *Client) ResetStats(ctx context.Context) error {
 	return c.do(ctx, http.MethodPost, "/stats/reset", nil, nil)
 }
@@ -249,6 +300,9 @@ func (c *Client) send(ctx context.Context, method, path string, in any) (*http.R
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
+	if c.name != "" {
+		req.Header.Set(endpoints.ClientHeader, c.name)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)

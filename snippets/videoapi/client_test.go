@@ -3,9 +3,12 @@ package videoapi_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"image/png"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -158,6 +161,57 @@ func TestHealthyExplainsHowToStartTheServer(t *testing.T) {
 	}
 }
 
+// Healthy and Settings wrap the cause of their error, so that a caller can
+// still tell a timeout or the server's status from it.
+func TestHealthyKeepsTheCause(t *testing.T) {
+	// A listener that accepts connections and never answers.
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			conn, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, conn)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	// A server whose /healthz answers 503.
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte(`{"detail":"starting"}`))
+	}))
+	defer down.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	slow := videoapi.New("http://" + silent.Addr().String())
+	defer slow.CloseIdleConnections()
+	if err := slow.Healthy(ctx); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "go run ./server") {
+		t.Errorf("Healthy against a server that never answers: %v, want context.DeadlineExceeded wrapped with the advice", err)
+	}
+	unwell := videoapi.New(down.URL)
+	defer unwell.CloseIdleConnections()
+	if _, err := unwell.Settings(context.Background()); videoapi.StatusCode(err) != http.StatusServiceUnavailable || !strings.Contains(err.Error(), "starting") {
+		t.Errorf("Settings against a server answering 503: %v (status %d), want the 503 and its detail", err, videoapi.StatusCode(err))
+	}
+}
+
 func TestMaxConnsPerHost(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -263,5 +317,57 @@ func TestOverloadedServerSaysWhenToRetry(t *testing.T) {
 	}
 	if rejected == 0 || stats["video"].Rejected != rejected {
 		t.Errorf("%d requests answered 503, the server counted %d rejected; want the same, at least 1", rejected, stats["video"].Rejected)
+	}
+}
+
+// TestClientNamesItself: a Client sends $JUPYTERHUB_USER (or WithName's
+// name) with every request, and the server counts its requests apart; a
+// name the server would not accept is not sent, and fails nothing.
+func TestClientNamesItself(t *testing.T) {
+	ctx := context.Background()
+	cfg := mockserver.DefaultConfig()
+	cfg.LatencyScale = 0
+	srv := servertest.Start(t, cfg)
+	t.Setenv(videoapi.EnvUser, "ana")
+	ana := videoapi.New(srv.URL)
+	t.Setenv(videoapi.EnvUser, "ana\r\nX-Injected: 1") // not a name: nothing is sent
+	odd := videoapi.New(srv.URL)
+	ben := videoapi.New(srv.URL, videoapi.WithName("ben"))
+	for _, c := range []*videoapi.Client{ana, odd, ben} {
+		t.Cleanup(c.CloseIdleConnections)
+	}
+	if ana.Name() != "ana" || odd.Name() != "" || ben.Name() != "ben" {
+		t.Fatalf("names %q, %q, %q; want ana, none, ben", ana.Name(), odd.Name(), ben.Name())
+	}
+	ids, err := ana.ListIDs(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []*videoapi.Client{ana, odd, ben} {
+		for _, id := range ids[:i+1] {
+			if _, err := c.Video(ctx, id); err != nil {
+				t.Fatalf("%q: %v", c.Name(), err)
+			}
+		}
+	}
+	// The per-client counters, as GET /stats gives them.
+	resp, err := http.Get(srv.URL + "/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var stats map[string]struct {
+		videoapi.EndpointStats
+		Clients map[string]videoapi.EndpointStats `json:"clients"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&stats); err != nil {
+		t.Fatal(err)
+	}
+	v := stats["video"]
+	if v.Served != 6 || len(v.Clients) != 2 || v.Clients["ana"].Served != 1 || v.Clients["ben"].Served != 3 {
+		t.Errorf("video gate %+v, clients %+v: want 6 served, ana 1, ben 3 and nobody else", v.EndpointStats, v.Clients)
+	}
+	if list := stats["videos_list"].Clients["ana"]; list.Served != 1 {
+		t.Errorf("ana's list request: %+v", list)
 	}
 }

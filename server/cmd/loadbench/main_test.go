@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-async-workshop/workshop/internal/leakcheck"
 )
@@ -101,5 +103,36 @@ func TestRunSmall(t *testing.T) {
 		if !regexp.MustCompile(p).MatchString(out.String()) {
 			t.Errorf("output lacks /%s/:\n%s", p, out.String())
 		}
+	}
+}
+
+// TestInterruptStopsAtOnce: Ctrl+C (ctx ending) in the middle of a
+// measuring window of an hour stops the run then, with ctx's error, rather
+// than at the end of the window.
+func TestInterruptStopsAtOnce(t *testing.T) {
+	s, err := startServers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := drive(ctx, s.mock, 20, 0, time.Hour)
+		done <- err
+	}()
+	time.AfterFunc(300*time.Millisecond, cancel) // requests are in flight by then
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("drive returned %v, want context.Canceled", err)
+		}
+	case <-time.After(time.Minute): // an hour's window: only a drive that ignores ctx gets here
+		t.Fatal("drive went on for a minute after ctx ended")
+	}
+	// The whole program too.
+	var out strings.Builder
+	if err := run(ctx, []string{"-duration", "1h"}, &out); !errors.Is(err, context.Canceled) {
+		t.Errorf("run with an ended ctx: %v, want context.Canceled", err)
 	}
 }

@@ -17,10 +17,10 @@ import (
 	"os"
 	"strings"
 
-	cw "github.com/go-async-workshop/workshop/snippets/contentwarnings"
-	"github.com/go-async-workshop/workshop/snippets/internal/cli"
-	"github.com/go-async-workshop/workshop/snippets/knobs"
-	"github.com/go-async-workshop/workshop/snippets/timeline"
+	"github.com/go-async-workshop/workshop/internal/cli"
+	"github.com/go-async-workshop/workshop/snippets/instrument/timeline"
+	cw "github.com/go-async-workshop/workshop/snippets/lesson/contentwarnings"
+	"github.com/go-async-workshop/workshop/snippets/tool/workload"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
@@ -37,13 +37,18 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("contentwarnings", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	mode := fs.String("mode", "final", "version of the app: sync, attempt or final")
-	n := fs.Int("n", knobs.Videos(), "number of videos ($"+knobs.EnvVideos+")")
+	videos, videosErr := workload.Videos()
+	modelWork, workErr := workload.ModelWork()
+	n := fs.Int("n", videos, "number of videos ($"+workload.EnvVideos+")")
 	api := fs.String("api", videoapi.BaseURL(), "base URL of the server ($"+videoapi.EnvBaseURL+")")
-	work := fs.Float64("model-work", knobs.ModelWork(), fmt.Sprintf("SHA-512 passes over 100 MB per video ($%s; %d is the talk's full model)", knobs.EnvModelWork, knobs.TalkModelWork))
+	work := fs.Float64("model-work", modelWork, fmt.Sprintf("SHA-512 passes over 100 MB per video ($%s; %d is the talk's full model)", workload.EnvModelWork, workload.TalkModelWork))
 	live := fs.Bool("log", true, "print the live timeline log; false shows a progress bar")
 	color := fs.Bool("color", timeline.ColorFor(stdout), "colour the log with ANSI escapes (default: when printing to a terminal)")
 	svg := fs.String("svg", "", "also write the timeline as an SVG Gantt chart to this file")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := errors.Join(cli.DefaultError(fs, "n", videosErr), cli.DefaultError(fs, "model-work", workErr)); err != nil {
 		return err
 	}
 	pipeline, ok := pipelines[*mode]
@@ -52,8 +57,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("-mode %q: want sync, attempt or final", *mode)
 	case *n < 1:
 		return fmt.Errorf("-n %d: want at least 1 video", *n)
-	case !(*work >= 0 && *work <= knobs.MaxModelWork):
-		return fmt.Errorf("-model-work %g: want 0 to %d", *work, knobs.MaxModelWork)
+	case !(*work >= 0 && *work <= workload.MaxModelWork):
+		return fmt.Errorf("-model-work %g: want 0 to %d", *work, workload.MaxModelWork)
 	}
 
 	client := videoapi.New(*api)

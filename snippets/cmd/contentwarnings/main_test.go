@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
+	"io"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -92,5 +95,26 @@ func TestRunBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("run(%q) error %v, want one containing %q", tt.args, err, tt.want)
 		}
+	}
+}
+
+// A bad environment value stops a run that would use it, with a message
+// naming it, and never -h or a run whose flags replace it.
+func TestRunBadEnvironment(t *testing.T) {
+	url := startServer(t, 0)
+	t.Setenv("WORKSHOP_VIDEOS", "2O")
+	t.Setenv("WORKSHOP_MODEL_WORK", "lots")
+	var out strings.Builder
+	if err := run(context.Background(), []string{"-h"}, &out); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "-model-work") {
+		t.Errorf("-h with bad environment values: error %v, usage:\n%s", err, out.String())
+	}
+	err := run(context.Background(), []string{"-api", url, "-mode", "sync"}, io.Discard)
+	for _, want := range []string{`$WORKSHOP_VIDEOS: number of videos "2O"`, "(or give -n)", `$WORKSHOP_MODEL_WORK: model work "lots"`, "(or give -model-work)"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("run without -n: error %v, want one containing %q", err, want)
+		}
+	}
+	if err := run(context.Background(), []string{"-api", url, "-mode", "sync", "-n", "2", "-model-work", "0", "-log=false"}, io.Discard); err != nil {
+		t.Errorf("run with -n and -model-work: %v", err)
 	}
 }

@@ -33,16 +33,16 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/internal/cli"
-	"github.com/go-async-workshop/workshop/snippets/knobs"
+	"github.com/go-async-workshop/workshop/internal/cli"
+	"github.com/go-async-workshop/workshop/internal/cpustat"
+	"github.com/go-async-workshop/workshop/snippets/tool/workload"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/go-async-workshop/workshop/server/mockserver"
-	cw "github.com/go-async-workshop/workshop/snippets/contentwarnings"
-	"github.com/go-async-workshop/workshop/snippets/timeline"
+	"github.com/go-async-workshop/workshop/snippets/instrument/timeline"
+	cw "github.com/go-async-workshop/workshop/snippets/lesson/contentwarnings"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
@@ -63,11 +63,15 @@ func parse(args []string, stdout io.Writer) (config, error) {
 	fs := flag.NewFlagSet("contentwarningsbench", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	var c config
-	fs.IntVar(&c.n, "n", knobs.Videos(), "number of videos")
-	works := fs.String("work", strconv.FormatFloat(knobs.DefaultModelWork, 'g', -1, 64), "comma-separated model work levels (SHA-512 passes over 100 MB per video)")
+	videos, videosErr := workload.Videos()
+	fs.IntVar(&c.n, "n", videos, "number of videos ($"+workload.EnvVideos+")")
+	works := fs.String("work", strconv.FormatFloat(workload.DefaultModelWork, 'g', -1, 64), "comma-separated model work levels (SHA-512 passes over 100 MB per video)")
 	fs.StringVar(&c.api, "api", "", "use the server at this URL instead of starting one in-process")
 	fs.Float64Var(&c.scale, "scale", 1, "latency scale (of the in-process server, or the one -api runs with)")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := cli.DefaultError(fs, "n", videosErr); err != nil {
 		return c, err
 	}
 	if c.n < 1 {
@@ -77,7 +81,7 @@ func parse(args []string, stdout io.Writer) (config, error) {
 		return c, fmt.Errorf("-scale %g: want 0..%g", c.scale, mockserver.MaxLatencyScale)
 	}
 	for _, w := range strings.Split(*works, ",") {
-		v, err := knobs.ParseModelWork(w)
+		v, err := workload.ParseModelWork(w)
 		if err != nil {
 			return c, fmt.Errorf("-work %q: %w", *works, err)
 		}
@@ -125,9 +129,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			pipeline := map[string]func(context.Context, cw.Options) (cw.Result, error){
 				"sync": cw.Sync, "attempt": cw.Attempt, "final": cw.Final,
 			}[mode]
-			cpu0 := processCPU()
+			cpu0 := cpustat.Process()
 			res, err := pipeline(ctx, o)
-			cpu := processCPU() - cpu0
+			cpu := cpustat.Process() - cpu0
 			rec.Stop()
 			if err != nil {
 				return fmt.Errorf("%s: %w", mode, err)
@@ -211,10 +215,10 @@ func measurePass() passTime {
 	cw.Model{Work: 1}.Warnings("") // allocate the buffer first
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	cpu0, start := threadCPU(), time.Now()
+	cpu0, start := cpustat.Thread(), time.Now()
 	cw.Model{Work: calibrationPasses}.Warnings("")
 	wall := time.Since(start)
-	cpu := threadCPU() - cpu0
+	cpu := cpustat.Thread() - cpu0
 	if cpu <= 0 { // no per-thread clock: fall back to the wall time
 		cpu = wall
 	}
@@ -240,16 +244,6 @@ func occupancy(spans []timeline.Span, lane string, slots int) float64 {
 		return 0
 	}
 	return min(1, busy.Seconds()/(float64(slots)*(last-first).Seconds()))
-}
-
-// processCPU returns the CPU time (user + system) of this whole process,
-// the in-process server included, or 0.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // bound holds the two lower limits on Final's wall time.

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/go-async-workshop/workshop/internal/leakcheck"
-	"github.com/go-async-workshop/workshop/snippets/timeline"
+	"github.com/go-async-workshop/workshop/snippets/instrument/timeline"
 )
 
 func TestMain(m *testing.M) {

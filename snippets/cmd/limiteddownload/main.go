@@ -11,8 +11,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/internal/cli"
-	"github.com/go-async-workshop/workshop/snippets/patterns"
+	"github.com/go-async-workshop/workshop/internal/cli"
+	"github.com/go-async-workshop/workshop/snippets/lesson/concurrency"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
@@ -45,9 +45,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		name string
 		do   func() ([]videoapi.Video, error)
 	}{
-		{"unlimited", func() ([]videoapi.Video, error) { return patterns.Concurrent(ctx, len(ids), video) }},
+		{"unlimited", func() ([]videoapi.Video, error) { return concurrency.Concurrent(ctx, len(ids), video) }},
 		{fmt.Sprintf("limited to %d", *limit), func() ([]videoapi.Video, error) {
-			return patterns.LimitedWeighted(ctx, len(ids), *limit, video)
+			return concurrency.LimitedWeighted(ctx, len(ids), *limit, video)
 		}},
 	}
 	for _, r := range runs {

@@ -11,12 +11,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/internal/cli"
+	"github.com/go-async-workshop/workshop/internal/cli"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
-// MaxConnections caps the connections of the concurrent run.
-const MaxConnections = 10
+// maxConnections caps the connections of the concurrent run.
+const maxConnections = 10
 
 func main() { cli.Main(run) }
 
@@ -31,7 +31,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if *n < 1 || *n > 100 {
 		return fmt.Errorf("-n %d: want 1..100", *n)
 	}
-	c := videoapi.New(*api, videoapi.WithMaxConnsPerHost(MaxConnections))
+	c := videoapi.New(*api, videoapi.WithMaxConnsPerHost(maxConnections))
 	defer c.CloseIdleConnections()
 	if err := c.Healthy(ctx); err != nil {
 		return err

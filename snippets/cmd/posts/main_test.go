@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-async-workshop/workshop/internal/cmdtest"
 	"github.com/go-async-workshop/workshop/internal/leakcheck"
-	"github.com/go-async-workshop/workshop/snippets/internal/cmdtest"
 )
 
 func TestMain(m *testing.M) {

@@ -10,9 +10,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/internal/cli"
-	"github.com/go-async-workshop/workshop/snippets/internal/syncwriter"
-	"github.com/go-async-workshop/workshop/snippets/patterns"
+	"github.com/go-async-workshop/workshop/internal/cli"
+	"github.com/go-async-workshop/workshop/internal/syncwriter"
+	"github.com/go-async-workshop/workshop/snippets/lesson/concurrency"
 )
 
 func main() { cli.Main(run) }
@@ -28,9 +28,9 @@ func run(_ context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("-d %v: want a positive duration", *d)
 	}
 	stdout = syncwriter.New(stdout) // the tasks print from two goroutines
-	seq := patterns.TwoTasksSequential(stdout, *d)
+	seq := concurrency.TwoTasksSequential(stdout, *d)
 	fmt.Fprintf(stdout, "sequential: finished in %.2fs\n", seq.Seconds())
-	con := patterns.TwoTasksConcurrent(stdout, *d)
+	con := concurrency.TwoTasksConcurrent(stdout, *d)
 	fmt.Fprintf(stdout, "concurrent: finished in %.2fs\n", con.Seconds())
 	fmt.Fprintf(stdout, "speed-up: %.1fx\n", seq.Seconds()/con.Seconds())
 	return nil

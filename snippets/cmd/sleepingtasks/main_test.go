@@ -6,8 +6,8 @@ import (
 	"testing"
 	"testing/synctest"
 
+	"github.com/go-async-workshop/workshop/internal/cmdtest"
 	"github.com/go-async-workshop/workshop/internal/leakcheck"
-	"github.com/go-async-workshop/workshop/snippets/internal/cmdtest"
 )
 
 func TestMain(m *testing.M) {

@@ -12,21 +12,21 @@ import (
 	"os"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/internal/cli"
-	"github.com/go-async-workshop/workshop/snippets/mosaic"
-	"github.com/go-async-workshop/workshop/snippets/patterns"
+	"github.com/go-async-workshop/workshop/internal/cli"
+	"github.com/go-async-workshop/workshop/snippets/lesson/concurrency"
+	"github.com/go-async-workshop/workshop/snippets/lesson/mosaic"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
 // The block of tiles: zoom, top-left corner, default size, largest size.
 const (
-	Zoom     = 13
-	Left     = 1300
-	Top      = 2920
-	Columns  = 5
-	Rows     = 4
-	MaxSide  = 16
-	TileSize = 256
+	zoom     = 13
+	left     = 1300
+	top      = 2920
+	columns  = 5
+	rows     = 4
+	maxSide  = 16
+	tileSize = 256
 )
 
 func main() { cli.Main(run) }
@@ -36,13 +36,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.SetOutput(stdout)
 	api := fs.String("api", videoapi.BaseURL(), "base URL of the server")
 	out := fs.String("out", "", "write the mosaic of all tiles to this PNG file")
-	cols := fs.Int("cols", Columns, "tiles across")
-	rows := fs.Int("rows", Rows, "tiles down")
+	cols := fs.Int("cols", columns, "tiles across")
+	rows := fs.Int("rows", rows, "tiles down")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *cols < 1 || *rows < 1 || *cols > MaxSide || *rows > MaxSide {
-		return fmt.Errorf("-cols %d -rows %d: want 1..%d each", *cols, *rows, MaxSide)
+	if *cols < 1 || *rows < 1 || *cols > maxSide || *rows > maxSide {
+		return fmt.Errorf("-cols %d -rows %d: want 1..%d each", *cols, *rows, maxSide)
 	}
 	c := videoapi.New(*api)
 	defer c.CloseIdleConnections()
@@ -51,12 +51,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	// Tile i sits at column i%cols, row i/cols.
 	tile := func(ctx context.Context, i int) ([]byte, error) {
-		return c.Tile(ctx, Zoom, Left+i%*cols, Top + i / *cols)
+		return c.Tile(ctx, zoom, left+i%*cols, top + i / *cols)
 	}
 	n := *cols * *rows
 
 	start := time.Now()
-	if _, err := patterns.Sequential(ctx, n, tile); err != nil {
+	if _, err := concurrency.Sequential(ctx, n, tile); err != nil {
 		return err
 	}
 	seq := time.Since(start)
@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	start = time.Now()
-	tiles, err := patterns.Concurrent(ctx, n, tile)
+	tiles, err := concurrency.Concurrent(ctx, n, tile)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		if err := writeMosaic(*out, tiles, *cols); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "mosaic: %s (%dx%d)\n", *out, *cols*TileSize, *rows*TileSize)
+		fmt.Fprintf(stdout, "mosaic: %s (%dx%d)\n", *out, *cols*tileSize, *rows*tileSize)
 	}
 	return nil
 }

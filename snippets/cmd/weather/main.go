@@ -10,19 +10,19 @@ import (
 	"io"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/internal/cli"
-	"github.com/go-async-workshop/workshop/snippets/patterns"
+	"github.com/go-async-workshop/workshop/internal/cli"
+	"github.com/go-async-workshop/workshop/snippets/lesson/concurrency"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
-// City is a place whose weather is published.
-type City struct {
-	Name     string
-	Lat, Lon float64
+// place is a city whose weather is published.
+type place struct {
+	name     string
+	lat, lon float64
 }
 
-// Cities are the places the feed follows.
-var Cities = []City{
+// cities are the places the feed follows.
+var cities = []place{
 	{"Kiel", 54.305902, 10.123282},
 	{"Berlin", 52.521021, 13.381268},
 	{"München", 48.144049, 11.575928},
@@ -32,7 +32,7 @@ func main() { cli.Main(run) }
 
 // reading is one published message.
 type reading struct {
-	city City
+	city place
 	w    videoapi.Weather
 }
 
@@ -58,9 +58,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 	start := time.Now()
 	got, failed := 0, 0
-	patterns.PubSub(ctx, Cities, *every,
-		func(ctx context.Context, city City) (reading, error) {
-			w, err := c.Weather(ctx, city.Lat, city.Lon)
+	err := concurrency.PubSub(ctx, cities, *every,
+		func(ctx context.Context, city place) (reading, error) {
+			w, err := c.Weather(ctx, city.lat, city.lon)
 			return reading{city, w}, err
 		},
 		func(r reading, err error) {
@@ -71,8 +71,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 				return
 			}
 			got++
-			fmt.Fprintf(stdout, "%6.2fs %-8s %5.1f °C :: %s\n", at, r.city.Name, r.w.Temperature, r.w.Description)
+			fmt.Fprintf(stdout, "%6.2fs %-8s %5.1f °C :: %s\n", at, r.city.name, r.w.Temperature, r.w.Description)
 		})
-	fmt.Fprintf(stdout, "%d readings (%d errors) from %d producers in %.2fs\n", got, failed, len(Cities), time.Since(start).Seconds())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d readings (%d errors) from %d producers in %.2fs\n", got, failed, len(cities), time.Since(start).Seconds())
 	return nil
 }

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-async-workshop/workshop/snippets/internal/cli"
-	"github.com/go-async-workshop/workshop/snippets/patterns"
+	"github.com/go-async-workshop/workshop/internal/cli"
+	"github.com/go-async-workshop/workshop/snippets/lesson/concurrency"
 	"github.com/go-async-workshop/workshop/snippets/videoapi"
 )
 
@@ -42,7 +42,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	say := func(format string, a ...any) { mu.Lock(); fmt.Fprintf(stdout, format, a...); mu.Unlock() }
 
 	start := time.Now()
-	errs := patterns.WorkerPool(ctx, ids, *workers, func(ctx context.Context, w, id int) error {
+	errs, err := concurrency.WorkerPool(ctx, ids, *workers, func(ctx context.Context, w, id int) error {
 		say("worker %d started post %d\n", w+1, id)
 		p, err := c.Post(ctx, id)
 		if err == nil {
@@ -51,6 +51,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	})
 	wall := time.Since(start)
+	if err != nil {
+		return err
+	}
 	for _, err := range errs {
 		if err != nil {
 			return err

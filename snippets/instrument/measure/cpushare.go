@@ -1,0 +1,78 @@
+package measure
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/go-async-workshop/workshop/snippets/instrument/timeline"
+)
+
+// CoresBusy is the average number of cores the run kept busy: its CPU time
+// divided by its wall time.
+func (res Result) CoresBusy() float64 {
+	if res.WallSeconds <= 0 {
+		return 0
+	}
+	return res.CPUSeconds / res.WallSeconds
+}
+
+// minCoresBusy is the CPU use below which reports leave the CPU line out:
+// a run that mostly waits has nothing to show there.
+const minCoresBusy = 0.15
+
+// coreSeconds is how much core time the work of lane could have used: the
+// integral over the run of the number of its spans open at once, counting
+// at most cores of them (more than one per core only take turns).
+func coreSeconds(spans []timeline.Span, lane string, cores int) float64 {
+	type event struct {
+		at    time.Duration
+		delta int
+	}
+	var events []event
+	for _, s := range spans {
+		if s.Lane == lane {
+			events = append(events, event{s.Start, +1}, event{s.End, -1})
+		}
+	}
+	slices.SortFunc(events, func(a, b event) int { return cmp.Compare(a.at, b.at) })
+	total, open := 0.0, 0
+	for i, e := range events {
+		if i > 0 {
+			total += float64(min(open, cores)) * (e.at - events[i-1].at).Seconds()
+		}
+		open += e.delta
+	}
+	return total
+}
+
+// cpuShare is the CPU the run used over the core time the work of lane
+// could have used (coreSeconds); 0 if there is no such work.
+func cpuShare(cpu float64, spans []timeline.Span, lane string, cores int) float64 {
+	if lane == "" {
+		return 0
+	}
+	if cs := coreSeconds(spans, lane, cores); cs > 0 {
+		return cpu / cs
+	}
+	return 0
+}
+
+// minCPUShare is the CPU share below which reports say the machine was busy.
+const minCPUShare = 0.7
+
+// busyMachine returns a sentence saying that other programs took the cores
+// during the run, or "" when they did not (or it was not measured).
+func (res Result) busyMachine() string {
+	if res.CPUShare <= 0 || res.CPUShare >= minCPUShare {
+		return ""
+	}
+	return fmt.Sprintf("Note: the computing work got only %.0f%% of a core while it ran: other programs were using this machine's cores, so the times above are longer than on a quiet machine.", 100*min(res.CPUShare, 1))
+}
+
+// busyEnough reports whether the run used enough CPU for its CPU line to
+// tell something.
+func (res Result) busyEnough() bool {
+	return res.CPUSeconds > 0 && res.WallSeconds > 0 && res.CoresBusy() >= minCoresBusy
+}
