@@ -1,13 +1,14 @@
 # The workshop's commands. Everything installs inside this repository
-# (.venv/, .bin/, .jupyter/); see scripts/setup.sh.
+# (.venv/, .bin/, .jupyter/); scripts/setup.mk has the rules, and make
+# installs only what is missing or stale, several things at once.
 #
 #   make lab          install what is missing, start the video server and JupyterLab
 #   make classroom    install what is missing, start a JupyterHub class on this
 #                     machine (each attendee: own JupyterLab and mock server;
 #                     as root, each their own account, walled off)
 #   make classroom-reset  remove the class's accounts, homes and state
-#   make test         install what is missing, then vet and run every test
-#                     (Go tests, every notebook in Jupyter, the browser check)
+#   make test         install what is missing, then vet, lint and run every test
+#                     (Go tests, every notebook in Jupyter, the browser checks)
 #   make test-short   the fast unit layer only (no Jupyter, no browser)
 #   make server       run the mock video server in the foreground
 #   make bench        print the server load, content-warnings, per-cell and classroom benchmarks
@@ -22,13 +23,18 @@ export PATH := $(ROOT)/.venv/bin:$(ROOT)/.bin:$(PATH)
 export JUPYTER_DATA_DIR := $(ROOT)/.jupyter
 export JUPYTER_CONFIG_DIR := $(ROOT)/.jupyter/config
 
-.PHONY: setup lab classroom classroom-reset test test-short server bench notebooks clean
+# How many installs run at once: most wait for the network or on one
+# another, so more than the cores.
+SETUP_JOBS ?= 8
+INSTALL = $(MAKE) -j$(SETUP_JOBS) --no-print-directory
 
-# setup installs everything but Chromium, which only make test needs (see
-# scripts/setup.sh); make lab installs only what JupyterLab needs before it
-# starts, and the rest (gopls) in the background once it is up.
+.PHONY: setup lab classroom classroom-reset test test-short lint server bench notebooks clean
+
+# setup installs everything but Chromium, which only make test needs; make
+# lab installs only what JupyterLab needs before it starts, and the rest
+# (gopls) in the background once it is up (scripts/lab.sh).
 setup:
-	@scripts/setup.sh all
+	@$(INSTALL) install-all
 
 lab:
 	@scripts/lab.sh
@@ -43,25 +49,35 @@ classroom-reset:
 # notebook cells import are kept by notebooks/cellimports; the dev tools are in
 # tools.mod, which tidy leaves alone). macOS is supported too, so the code is
 # vetted as it builds there (Linux-only code, such as /proc, is build-tagged).
-# go test -json feeds scripts/testsummary, which prints what plain go test
-# would (package lines, failures in full), the time of each notebook and of
-# the browser check, and a closing line of counts. -count=1: go test cannot
-# see that Jupyter and Chromium are inputs, so cached results would skip them.
-# -p 1: one package at a time. The notebook checks, the classroom and the
-# browser checks each drive real Jupyter servers and check that a lesson's
-# timings hold; two of them at once on two cores bend each other's timings.
-test: .bin/testsummary
-	@scripts/setup.sh test
+# gotestsum (pinned in tools.mod) prints a line per package as it ends;
+# then come the tests that took longest (each notebook and the browser checks
+# among them) and, last, the failures in full and the count of tests, read
+# back from the run's JSON (.logs/test.json). -count=1: go test cannot see
+# that Jupyter and Chromium are inputs, so cached results would skip them.
+# Packages run side by side, as go test does by default: the lessons' checks
+# hold on a busy machine (docs/testing.md).
+TEST_JSON := .logs/test.json
+test:
+	@$(INSTALL) install-test
 	go mod tidy -diff
 	go vet ./...
 	GOOS=darwin go vet ./...
-	set -o pipefail; go test -race -count=1 -p 1 -timeout 45m -json ./... | .bin/testsummary
+	@$(MAKE) --no-print-directory lint
+	@mkdir -p .logs; status=0; \
+	gotestsum --format pkgname --hide-summary=all --jsonfile $(TEST_JSON) -- -race -count=1 -timeout 45m ./... || status=$$?; \
+	gotestsum tool slowest --jsonfile $(TEST_JSON) --threshold 20s; \
+	gotestsum --format none --raw-command -- cat $(TEST_JSON) || true; \
+	exit $$status
 
-test-short: .bin/testsummary
-	set -o pipefail; go test -short -race -json ./... | .bin/testsummary
+test-short: .bin/gotestsum
+	gotestsum --format pkgname-and-test-fails -- -short -race ./...
 
-.bin/testsummary: scripts/testsummary/main.go
-	@mkdir -p .bin && go build -o $@ ./scripts/testsummary
+# shellcheck on every script in the repository: each file of the work tree
+# (git's, new ones too) whose first line starts a shell.
+SCRIPTS = $(shell git ls-files --cached --others --exclude-standard | while read -r f; do \
+	[ -f "$$f" ] && head -n 1 "$$f" | grep -qE '^\#!.*[/ ](ba)?sh$$' && echo "$$f"; done)
+lint: .venv/.requirements-all
+	shellcheck --external-sources $(SCRIPTS)
 
 server:
 	go run ./server
@@ -83,3 +99,5 @@ notebooks: setup
 
 clean:
 	rm -rf .venv .bin .jupyter .logs artifacts
+
+include scripts/setup.mk

@@ -58,7 +58,7 @@ func startJupyter(t *testing.T) *jupyterServer {
 	s.mockURL = "http://127.0.0.1:" + strconv.Itoa(mockPort)
 
 	args := []string{"server", "--no-browser", "--ServerApp.ip=127.0.0.1", "--ServerApp.port=" + strconv.Itoa(port),
-		"--ServerApp.port_retries=0", "--IdentityProvider.token=" + s.token, "--ServerApp.root_dir=" + home}
+		"--ServerApp.port_retries=0", "--ServerApp.root_dir=" + home}
 	if os.Geteuid() == 0 {
 		args = append(args, "--allow-root")
 	}
@@ -66,6 +66,9 @@ func startJupyter(t *testing.T) *jupyterServer {
 	s.cmd.Dir = home
 	s.cmd.Env = append(os.Environ(),
 		"HOME="+home,
+		// The token goes in the environment, never on the command line,
+		// where every user of the machine could read it.
+		"JUPYTER_TOKEN="+s.token,
 		"JUPYTER_CONFIG_DIR="+filepath.Join(home, ".jupyter"),
 		"JUPYTER_CONFIG_PATH="+filepath.Join(root, "deploy", "jupyter"),
 		"JUPYTER_RUNTIME_DIR="+filepath.Join(home, "runtime"),

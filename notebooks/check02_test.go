@@ -8,7 +8,7 @@ import (
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
 )
 
-func init() { register("02_content_warnings_sync", checkContentWarningsSync) }
+func init() { register("02_content_warnings_sync", checkContentWarningsSync, computes) }
 
 // checkContentWarningsSync: the model is CPU, the sync loop did one thing at
 // a time (the server never saw two requests at once), its wall time is the

@@ -9,7 +9,9 @@ import (
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
 )
 
-func init() { register("03_content_warnings_goroutines_attempt", checkContentWarningsAttempt) }
+func init() {
+	register("03_content_warnings_goroutines_attempt", checkContentWarningsAttempt, computes)
+}
 
 // checkContentWarningsAttempt: the heartbeat kept ticking next to more
 // models than cores (preemption); one goroutine per video overloaded the

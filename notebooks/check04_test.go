@@ -5,10 +5,16 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/go-async-workshop/workshop/internal/lessons"
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
+	"github.com/go-async-workshop/workshop/snippets/instrument/measure"
 )
 
-func init() { register("04_content_warnings_final", checkContentWarningsFinal) }
+func init() {
+	// The comparison shows the runs kept by 02 and 03.
+	register("04_content_warnings_final", checkContentWarningsFinal, computes,
+		after("02_content_warnings_sync", "03_content_warnings_goroutines_attempt"))
+}
 
 // checkContentWarningsFinal: the final version kept every endpoint within
 // its limit (nothing queued, nothing slowed), ran one model per core, saved
@@ -29,24 +35,38 @@ func checkContentWarningsFinal(t *testing.T, nb *ipynb.Notebook) {
 	requireText(t, nb, fmt.Sprintf("all %d videos carry the right warnings", v.Served))
 
 	cmp := comparisonOf(t, nb)
-	walls := map[string]float64{}
+	runs := map[string]measure.Result{}
 	for _, r := range cmp.Runs {
-		walls[r.Name] = r.WallSeconds
+		runs[r.Name] = r
 	}
-	if len(cmp.Missing) > 0 || len(walls) != 3 {
+	if len(cmp.Missing) > 0 || len(runs) != 3 {
 		t.Fatalf("the comparison lacks runs: %v (the harness runs 02 and 03 before 04)", cmp.Missing)
 	}
-	if walls["final"]*2 > walls["sync"] {
-		t.Errorf("sync %.2fs, final %.2fs: want final clearly faster than sync", walls["sync"], walls["final"])
+	if !regexp.MustCompile(`the final run took [\d.]+ s: -?\d+% above the larger bound`).MatchString(nb.Text()) {
+		t.Error("the bounds cell printed no comparison with the final run")
+	}
+	// The wall times come from three notebooks run minutes apart. Where one
+	// of them computed on a machine whose cores other programs took (by its
+	// own CPU share), its report said so, and its time says nothing about
+	// the pipelines: they are compared only when all three had the cores.
+	if busyRuns(t, nb, runs["final"]) {
+		return
+	}
+	for _, name := range []string{"sync", "attempt"} { // reported in 02 and 03
+		if r := runs[name]; lessons.Busy(r) {
+			t.Logf("%s computed with %.0f%% of the cores it could use: the wall times are not compared", name, 100*r.CPUShare)
+			return
+		}
+	}
+	sync, attempt, fin := runs["sync"].WallSeconds, runs["attempt"].WallSeconds, runs["final"].WallSeconds
+	if fin*2 > sync {
+		t.Errorf("sync %.2fs, final %.2fs: want final clearly faster than sync", sync, fin)
 	}
 	// With 100 videos the attempt waits about 11 s for the server's queue and
 	// the final version about 4.5 s; with the checks' 20 videos the queue is
 	// short, both take a fraction of a second, and a busy machine's noise is
 	// of the same size: there the final version must only not be slower.
-	if slack := map[bool]float64{true: 1, false: 1.3}[v.Served >= 100]; walls["final"] >= slack*walls["attempt"] {
-		t.Errorf("attempt %.2fs, final %.2fs (%d videos): want final faster than the attempt", walls["attempt"], walls["final"], v.Served)
-	}
-	if !regexp.MustCompile(`the final run took [\d.]+ s: -?\d+% above the larger bound`).MatchString(nb.Text()) {
-		t.Error("the bounds cell printed no comparison with the final run")
+	if slack := map[bool]float64{true: 1, false: 1.3}[v.Served >= 100]; fin >= slack*attempt {
+		t.Errorf("attempt %.2fs, final %.2fs (%d videos): want final faster than the attempt", attempt, fin, v.Served)
 	}
 }

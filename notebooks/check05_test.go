@@ -71,7 +71,7 @@ func checkChannelQueues(t *testing.T, nb *ipynb.Notebook) {
 	if len(pool.Steps) != 4 || v.PeakInFlight != 4 || v.PeakWaiting != 0 || v.Degraded != 0 || v.Served != served {
 		t.Errorf("worker pool: server saw %+v with %d lanes and %d jobs, want the 4 workers' %d answers, 4 at once, none queued", v, len(pool.Steps), served, served)
 	}
-	if rounds := busy / 4; pool.WallSeconds < 0.9*rounds || pool.WallSeconds > 1.5*rounds+0.05 {
+	if rounds := busy / 4; pool.WallSeconds < 0.9*rounds || pool.WallSeconds > 1.5*rounds {
 		t.Errorf("worker pool took %.2fs, but 4 workers busy all the time would take %.2fs", pool.WallSeconds, rounds)
 	}
 
@@ -130,8 +130,17 @@ func checkChannelQueues(t *testing.T, nb *ipynb.Notebook) {
 	if w := weather.Server["weather"]; printed < w.Served-3 || printed > w.Served || w.PeakInFlight > 3 {
 		t.Errorf("weather: the consumer printed %d readings, the server answered %+v", printed, w)
 	}
-	if weather.WallSeconds > 7 {
-		t.Errorf("weather: the run took %.1fs, long after its 3.5 s timeout", weather.WallSeconds)
+	// The run ends when its context's deadline (in the cell's code) stops
+	// the producers: not before, and not long after.
+	deadline := regexp.MustCompile(`context\.WithTimeout\(ctx, (\d+) ?\* ?time\.Millisecond\)`).FindStringSubmatch(weatherCell(t, nb))
+	if deadline == nil {
+		t.Fatal("weather: no context.WithTimeout(ctx, N*time.Millisecond) in the weather cell's code")
+	}
+	if d := float64(atoi(deadline[1])) / 1000; weather.WallSeconds < 0.95*d || weather.WallSeconds > 1.5*d {
+		t.Errorf("weather: the run took %.1fs, want it to end on its %.1f s deadline", weather.WallSeconds, d)
+	}
+	if w := weather.Server["weather"]; w.Served > 3*(int(float64(atoi(deadline[1]))/1000)+1) {
+		t.Errorf("weather: the server answered %d readings, more than 3 producers ticking every second fit before the deadline", w.Served)
 	}
 
 	// A channel splits the values between two consumers.
@@ -160,4 +169,17 @@ func checkChannelQueues(t *testing.T, nb *ipynb.Notebook) {
 	if dFast.LastEndSeconds > 0.5*wFast.LastEndSeconds {
 		t.Errorf("broadcast, slow one drops: the fast subscriber was done at %.2fs, not clearly sooner than when it had to wait (%.2fs)", dFast.LastEndSeconds, wFast.LastEndSeconds)
 	}
+}
+
+// weatherCell returns the source of the cell that runs the weather feed, or
+// stops the check.
+func weatherCell(t *testing.T, nb *ipynb.Notebook) string {
+	t.Helper()
+	for _, c := range nb.Cells {
+		if c.Type == "code" && strings.Contains(c.Source, `"weather"`) && strings.Contains(c.Source, "measure.Start") {
+			return c.Source
+		}
+	}
+	t.Fatal("no cell runs the weather feed (measure.Start with \"weather\")")
+	return ""
 }

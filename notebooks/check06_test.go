@@ -12,7 +12,7 @@ import (
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
 )
 
-func init() { register("06_companion_examples", checkCompanion) }
+func init() { register("06_companion_examples", checkCompanion, computes) } // the server draws the tiles
 
 // Sizes of notebook 06's examples.
 const (

@@ -6,7 +6,7 @@
 Runs `GONB --install` with JUPYTER_DATA_DIR=DATA_DIR (the kernel lands in
 DATA_DIR/kernels/gonb), then writes into its kernel.json the environment every
 cell is built with. Every way of running the workshop installs the kernel
-with this script: make setup (scripts/setup.sh, into .jupyter/, which the
+with this script: make setup (scripts/install-kernel.sh, into .jupyter/, which the
 one-machine classroom shares) and the image (deploy/Dockerfile).
 
 GoNB builds each cell as a program of its own. The environment makes that

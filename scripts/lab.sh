@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Starts the workshop (make lab): installs what JupyterLab needs (setup.sh lab),
-# starts the mock video server in the background (unless one already answers
-# at $VIDEO_API_URL), then JupyterLab on notebooks/. Once JupyterLab is up,
-# setup.sh later compiles the Go packages notebook cells import and builds
-# gopls, in the background at low priority. When JupyterLab exits (Ctrl+C
+# Starts the workshop (make lab): installs what JupyterLab needs (make
+# install-lab, scripts/setup.mk), starts the mock video server in the
+# background (unless one already answers at $VIDEO_API_URL), then JupyterLab
+# on notebooks/. Once JupyterLab is up, make later compiles the Go packages
+# notebook cells import and builds gopls, in the background at low priority. When JupyterLab exits (Ctrl+C
 # twice) the server this script started and that background work are stopped;
 # a server it found running is left alone.
 set -euo pipefail
@@ -11,7 +11,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 
-"$ROOT/scripts/setup.sh" lab
+make -j"${SETUP_JOBS:-8}" --no-print-directory -C "$ROOT" install-lab
 
 # host:port of the server, from VIDEO_API_URL (e.g. http://127.0.0.1:8000).
 addr="${VIDEO_API_URL#*://}"
@@ -24,6 +24,7 @@ server_pid=""
 later_pid=""
 # stop_background ends what this script started; it stops first and reports
 # after, so that a closed terminal cannot keep it from stopping anything.
+# shellcheck disable=SC2329 # invoked by the EXIT trap below
 stop_background() {
 	if [[ -n "$later_pid" ]]; then
 		kill -TERM -- "-$later_pid" 2>/dev/null || true
@@ -79,7 +80,7 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 fi
 
 # In the background, once JupyterLab is up (it has written its server file in
-# Jupyter's runtime folder): setup.sh later, at low priority, in its own
+# Jupyter's runtime folder): make later, at low priority, in its own
 # process group so that the Ctrl+C meant for JupyterLab does not reach it.
 mkdir -p .logs
 lab_start=.logs/lab-start
@@ -91,7 +92,7 @@ set -m
 		[[ -z "$(find "$runtime" -name 'jpserver-*.json' -newer "$lab_start" 2>/dev/null)" ]] || break
 		sleep 1
 	done
-	exec nice -n 10 "$ROOT/scripts/setup.sh" later
+	exec nice -n 10 make --no-print-directory -C "$ROOT" later
 ) </dev/null >.logs/setup-later.log 2>&1 &
 later_pid=$!
 set +m

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"net"
 	"os"
 	"path/filepath"
@@ -9,9 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/compose-spec/compose-go/v2/loader"
-	"github.com/compose-spec/compose-go/v2/types"
-
+	"github.com/go-async-workshop/workshop/internal/composefile"
 	"github.com/go-async-workshop/workshop/server/mockserver"
 	"github.com/go-async-workshop/workshop/server/servertest"
 )
@@ -38,27 +35,22 @@ func TestCheckHealth(t *testing.T) {
 	}
 }
 
-// TestComposeFile loads docker-compose.yml with the compose-spec loader and
+// TestComposeFile loads docker-compose.yml as Docker Compose does and
 // checks what the workshop relies on in the server service.
 func TestComposeFile(t *testing.T) {
-	root, err := filepath.Abs("..")
+	if testing.Short() {
+		t.Skip("runs the compose file loader that make setup builds; skipped in -short")
+	}
+	project, err := composefile.Load("..")
 	if err != nil {
 		t.Fatal(err)
-	}
-	project, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
-		WorkingDir:  root,
-		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(root, "docker-compose.yml")}},
-		Environment: types.Mapping{},
-	}, func(o *loader.Options) { o.SetProjectName("workshop-test", true) })
-	if err != nil {
-		t.Fatalf("loading docker-compose.yml: %v", err)
 	}
 
 	server, ok := project.Services["server"]
 	if !ok {
 		t.Fatal(`no service "server"`)
 	}
-	if !slices.ContainsFunc(server.Ports, func(p types.ServicePortConfig) bool { return p.Target == 8000 && p.Published == "8000" }) {
+	if !slices.ContainsFunc(server.Ports, func(p composefile.Port) bool { return p.Target == 8000 && p.Published == "8000" }) {
 		t.Errorf("server publishes %+v, want 8000:8000", server.Ports)
 	}
 	if server.HealthCheck == nil || server.HealthCheck.Disable || len(server.HealthCheck.Test) == 0 {

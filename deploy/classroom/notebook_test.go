@@ -4,17 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/go-async-workshop/workshop/internal/lessons"
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
+	"github.com/go-async-workshop/workshop/snippets/instrument/display"
+	"github.com/go-async-workshop/workshop/snippets/instrument/measure"
 )
 
-// RunMIME is the MIME type of the machine-readable results notebooks
-// publish as display_data: a JSON object with "name", "wall_seconds" and
-// "server": {gate: {"peak_in_flight", ...}}.
-const RunMIME = "application/vnd.go-async-workshop.run+json"
+// RunMIME is the MIME type under which notebooks publish the figures of
+// their measured runs (package measure's results) as display_data.
+const RunMIME = display.FiguresMIME
 
 // cell is one cell of a notebook, as the contents API returns it.
 type cell struct {
@@ -60,19 +64,6 @@ func (a *attendee) fetchNotebook(ctx context.Context, path string) ([]cell, int,
 	return cells, ex.Test.Index, nil
 }
 
-// multiline decodes nbformat's "string or list of strings".
-func multiline(v json.RawMessage) (string, error) {
-	var s string
-	if err := json.Unmarshal(v, &s); err == nil {
-		return s, nil
-	}
-	var parts []string
-	if err := json.Unmarshal(v, &parts); err != nil {
-		return "", fmt.Errorf("cell source is neither a string nor a list of strings")
-	}
-	return strings.Join(parts, ""), nil
-}
-
 // interactive reports whether a cell's code waits for a person: a slider
 // (snippets/tool/slider) that stays live until Done or a pause.
 func interactive(source string) bool { return strings.Contains(source, "slider.Run(") }
@@ -104,133 +95,101 @@ func (k *kernel) runAll(ctx context.Context, cells []cell, pause time.Duration) 
 	return runs, nil
 }
 
+// notebookOf writes the cells an attendee ran as the notebook a browser
+// would show (consecutive stream outputs of a cell merged, a cell the kernel
+// aborted left unexecuted), so that package ipynb, which reads every
+// executed notebook of the workshop's checks, reads it too. Cells keep
+// their positions; the cells not run (markdown, empty code) are left empty.
+func notebookOf(name string, runs []cellRun) (*ipynb.Notebook, error) {
+	type jsonOutput struct {
+		OutputType string                     `json:"output_type"`
+		Name       string                     `json:"name,omitempty"`
+		Text       string                     `json:"text,omitempty"`
+		Data       map[string]json.RawMessage `json:"data,omitempty"`
+		EName      string                     `json:"ename,omitempty"`
+		EValue     string                     `json:"evalue,omitempty"`
+		Traceback  []string                   `json:"traceback,omitempty"`
+	}
+	type jsonCell struct {
+		CellType       string         `json:"cell_type"`
+		Source         string         `json:"source"`
+		Metadata       map[string]any `json:"metadata"`
+		ExecutionCount *int           `json:"execution_count,omitempty"`
+		Outputs        []jsonOutput   `json:"outputs,omitempty"`
+	}
+	var cells []jsonCell
+	for i, r := range runs {
+		for len(cells) < r.Index {
+			cells = append(cells, jsonCell{CellType: "markdown", Metadata: map[string]any{}})
+		}
+		c := jsonCell{CellType: "code", Source: r.FirstLine, Metadata: map[string]any{}, Outputs: []jsonOutput{}}
+		if r.Status != "aborted" {
+			c.ExecutionCount = new(i + 1)
+		}
+		errorShown := false
+		for _, o := range r.Outputs {
+			last := len(c.Outputs) - 1
+			if o.Type == "stream" && last >= 0 && c.Outputs[last].OutputType == "stream" && c.Outputs[last].Name == o.Name {
+				c.Outputs[last].Text += o.Text
+				continue
+			}
+			errorShown = errorShown || o.Type == "error"
+			c.Outputs = append(c.Outputs, jsonOutput{OutputType: o.Type, Name: o.Name, Text: o.Text, Data: o.Data,
+				EName: o.EName, EValue: o.EValue, Traceback: o.Traceback})
+		}
+		if r.Status == "error" && !errorShown {
+			c.Outputs = append(c.Outputs, jsonOutput{OutputType: "error", EName: "error", EValue: "the kernel answered the cell with status error"})
+		}
+		cells = append(cells, c)
+	}
+	raw, err := json.Marshal(map[string]any{"nbformat": 4, "nbformat_minor": 5, "metadata": map[string]any{}, "cells": cells})
+	if err != nil {
+		return nil, err
+	}
+	return ipynb.Parse(name, raw)
+}
+
+// problems says what is wrong with an attendee's Run All of the untouched
+// notebook, by the same rules as the notebook checks' (ipynb's
+// RunAllProblems): nothing fails but the exercise's test, which is red.
 func problems(runs []cellRun, exerciseTest int) []string {
-	var all []string
-	for _, r := range runs {
-		where := fmt.Sprintf("cell %d (%q)", r.Index, r.FirstLine)
-		if r.Index == exerciseTest {
-			// The exercise's test is red until the learner does the work.
-			red := false
-			for _, o := range r.Outputs {
-				red = red || strings.Contains(o.Text+textPlain(o), "--- FAIL")
-			}
-			if !red {
-				all = append(all, fmt.Sprintf("%s: the exercise's test does not show a failing test on the untouched stub", where))
-			}
-			continue
-		}
-		if r.Status != "ok" {
-			all = append(all, fmt.Sprintf("%s: status %q", where, r.Status))
-		}
-		for _, o := range r.Outputs {
-			if o.Type == "error" {
-				all = append(all, fmt.Sprintf("%s: error %s: %s\n%s", where, o.EName, o.EValue, strings.Join(o.Traceback, "\n")))
-				continue
-			}
-			text := o.Text + textPlain(o)
-			if m := ipynb.ProblemIn(text); m != "" {
-				all = append(all, fmt.Sprintf("%s: output shows %q:\n%s", where, m, clip(text, 1500)))
-			}
-		}
+	nb, err := notebookOf("attendee", runs)
+	if err != nil {
+		return []string{err.Error()}
 	}
-	return all
+	return nb.RunAllProblems(exerciseTest)
 }
 
-// textPlain returns an output's text/plain data, if any.
-func textPlain(o output) string {
-	var s string
-	if raw, ok := o.Data["text/plain"]; ok {
-		if err := json.Unmarshal(raw, &s); err != nil {
-			if parts, err := multiline(raw); err == nil {
-				s = parts
-			}
-		}
+// lessonRuns returns the measured runs the attendee's notebook reported
+// (the figures package measure attaches to its outputs), by name; a later
+// run of a name replaces an earlier one.
+func lessonRuns(runs []cellRun) (map[string]measure.Result, error) {
+	nb, err := notebookOf("attendee", runs)
+	if err != nil {
+		return nil, err
 	}
-	return s
-}
-
-// gateStats are a gate's counters during one run.
-type gateStats struct {
-	PeakInFlight int `json:"peak_in_flight"`
-	PeakWaiting  int `json:"peak_waiting"`
-	Served       int `json:"served"`
-	Degraded     int `json:"degraded"`
-	Rejected     int `json:"rejected"`
-}
-
-// runResult is one measured run a notebook published.
-type runResult struct {
-	Name        string               `json:"name"`
-	WallSeconds float64              `json:"wall_seconds"`
-	Server      map[string]gateStats `json:"server"`
-}
-
-// results reads the runs the notebook published as RunMIME display data.
-// A JSON MIME bundle normally carries an object; a JSON string holding the
-// object is accepted too. Later runs of the same name replace earlier ones.
-func results(runs []cellRun) (map[string]runResult, error) {
-	all := map[string]runResult{}
-	for _, r := range runs {
-		for _, o := range r.Outputs {
-			raw, ok := o.Data[RunMIME]
-			if !ok {
-				continue
-			}
-			var s string
-			if json.Unmarshal(raw, &s) == nil {
-				raw = json.RawMessage(s)
-			}
-			var kind map[string]json.RawMessage
-			if err := json.Unmarshal(raw, &kind); err != nil {
-				return nil, fmt.Errorf("cell %d (%q): %s output is not a JSON object (%v): %s", r.Index, r.FirstLine, RunMIME, err, clip(string(raw), 300))
-			}
-			if _, ok := kind["runs"]; ok { // a comparison of runs, not a run
-				continue
-			}
-			if _, ok := kind["limits"]; ok { // a sweep over concurrency limits
-				continue
-			}
-			var res runResult
-			if err := json.Unmarshal(raw, &res); err != nil || res.Name == "" {
-				return nil, fmt.Errorf("cell %d (%q): %s output is not a run (%v): %s", r.Index, r.FirstLine, RunMIME, err, clip(string(raw), 300))
-			}
-			all[res.Name] = res
-		}
+	all, err := nb.Runs()
+	if err != nil {
+		return nil, err
 	}
-	return all, nil
-}
-
-// lessonRuns returns the runs notebook 01 published, among them "unlimited"
-// and "limited".
-func lessonRuns(runs []cellRun) (map[string]runResult, error) {
-	return results(runs)
+	byName := map[string]measure.Result{}
+	for _, r := range all {
+		byName[r.Name] = r
+	}
+	return byName, nil
 }
 
 // checkLesson says what is wrong with the lesson of notebook 01 in the given
-// runs: 100 requests at once must take clearly longer than 100 requests 10 at
-// a time, and the limited run must fill, and never exceed, the server's 10
-// slots.
-func checkLesson(res map[string]runResult) []string {
-	var bad []string
+// runs, by the rule the notebook checks apply to it (lessons.Limiting): 100
+// requests at once queue on the server and take clearly longer than 100
+// requests 10 at a time, which fill, and never exceed, the server's 10 slots.
+func checkLesson(res map[string]measure.Result) []string {
 	u, okU := res["unlimited"]
 	l, okL := res["limited"]
 	if !okU || !okL {
-		names := make([]string, 0, len(res))
-		for n := range res {
-			names = append(names, n)
-		}
-		return []string{fmt.Sprintf("the runs \"unlimited\" and \"limited\" were not both published (found %v)", names)}
+		return []string{fmt.Sprintf("the runs \"unlimited\" and \"limited\" were not both published (found %v)", slices.Sorted(maps.Keys(res)))}
 	}
-	if !(l.WallSeconds > 0 && l.WallSeconds < 0.7*u.WallSeconds) {
-		bad = append(bad, fmt.Sprintf("limited took %.2fs, not clearly faster than unlimited (%.2fs)", l.WallSeconds, u.WallSeconds))
-	}
-	if p := l.Server["video"].PeakInFlight; p != 10 {
-		bad = append(bad, fmt.Sprintf("limited peak_in_flight on the video endpoint = %d, want 10", p))
-	}
-	if p := u.Server["video"].PeakInFlight; p != 10 {
-		bad = append(bad, fmt.Sprintf("unlimited peak_in_flight on the video endpoint = %d, want the server's capacity 10", p))
-	}
-	return bad
+	return lessons.Limiting(u, l)
 }
 
 // clip shortens s to at most n bytes for messages.

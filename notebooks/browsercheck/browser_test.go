@@ -475,25 +475,42 @@ func outputs(t *testing.T, page *rod.Page) []output {
 // the notebook's content (JupyterLab scrolls inside its own panel).
 func screenshot(page *rod.Page, path string) error {
 	p := page.Timeout(time.Minute)
-	const toTop = `() => {
+	// The notebook's scrolling panel: how much of it is hidden, and how tall
+	// it shows.
+	const measure = `() => {
 		const outer = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer');
-		if (!outer) return 0;
-		outer.scrollTop = 0;
-		return outer.scrollHeight - outer.clientHeight;
+		if (!outer) return {hidden: 0, shown: 0};
+		return {hidden: outer.scrollHeight - outer.clientHeight, shown: outer.clientHeight};
 	}`
-	res, err := p.Eval(toTop)
+	res, err := p.Eval(measure)
 	if err != nil {
 		return fmt.Errorf("measuring the notebook: %w", err)
 	}
-	height := min(ViewportHeight+res.Value.Int(), MaxScreenshotHeight)
+	hidden, shown := res.Value.Get("hidden").Int(), res.Value.Get("shown").Int()
+	height := min(ViewportHeight+hidden, MaxScreenshotHeight)
 	if err := p.SetViewport(&proto.EmulationSetDeviceMetricsOverride{Width: ViewportWidth, Height: height, DeviceScaleFactor: 1}); err != nil {
 		return fmt.Errorf("resizing the page: %w", err)
 	}
-	time.Sleep(time.Second) // let JupyterLab lay out the taller page
+	// JupyterLab lays the taller page out on its next frames: the panel then
+	// shows what the page grew by (the menus and bars around it keep their
+	// size). Then scroll it to the top and wait for the page to be painted.
+	grown := fmt.Sprintf(`() => {
+		const outer = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer');
+		return !!outer && outer.clientHeight >= %d;
+	}`, shown+height-ViewportHeight-2)
+	if err := p.Wait(rod.Eval(grown)); err != nil {
+		return fmt.Errorf("waiting for JupyterLab to lay out the %d pixels tall page: %w", height, err)
+	}
+	const toTop = `() => {
+		const outer = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer');
+		if (outer) outer.scrollTop = 0;
+	}`
 	if _, err := p.Eval(toTop); err != nil {
 		return fmt.Errorf("scrolling to the top: %w", err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	if err := p.WaitRepaint(); err != nil {
+		return fmt.Errorf("waiting for the page to be painted: %w", err)
+	}
 	png, err := p.Screenshot(false, &proto.PageCaptureScreenshot{Format: proto.PageCaptureScreenshotFormatPng})
 	if err != nil {
 		return err
@@ -559,7 +576,13 @@ func checkCommittedPictures(t *testing.T, page *rod.Page, nb *ipynb.Notebook) {
 	for _, h := range nb.DisplayData("text/html") {
 		want += strings.Count(h, "<img")
 	}
-	time.Sleep(2 * time.Second) // let JupyterLab render the outputs
+	// JupyterLab renders the outputs after it opens the notebook: wait until
+	// it shows as many images as the outputs hold (or gives up, and the
+	// counts below say what it showed).
+	shown := fmt.Sprintf(`() => document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img').length >= %d`, want)
+	if err := page.Timeout(30 * time.Second).Wait(rod.Eval(shown)); err != nil {
+		t.Logf("waiting for JupyterLab to show the %d committed pictures: %v", want, err)
+	}
 	res, err := page.Timeout(30 * time.Second).Eval(picturesJS)
 	if err != nil {
 		t.Fatalf("counting the committed pictures: %v", err)

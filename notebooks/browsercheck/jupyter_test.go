@@ -121,7 +121,6 @@ func startJupyterLab(t *testing.T, tl tools, root, rootDir, logPath string, env 
 		"--ServerApp.ip=127.0.0.1",
 		"--ServerApp.port=" + strconv.Itoa(port),
 		"--ServerApp.port_retries=0",
-		"--IdentityProvider.token=" + token,
 		"--ServerApp.root_dir=" + rootDir,
 		// make lab's own configuration (scripts/lab.sh passes it too).
 		"--config=" + filepath.Join(root, LabConfig),
@@ -135,6 +134,9 @@ func startJupyterLab(t *testing.T, tl tools, root, rootDir, logPath string, env 
 	lab.cmd = exec.Command(tl.jupyter, args...)
 	lab.cmd.Dir = rootDir
 	lab.cmd.Env = append(os.Environ(),
+		// The token goes in the environment, never on the command line,
+		// where every user of the machine could read it.
+		"JUPYTER_TOKEN="+token,
 		"PATH="+filepath.Join(root, ".venv", "bin")+string(os.PathListSeparator)+filepath.Join(root, ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"JUPYTER_DATA_DIR="+tl.dataDir,
 		"JUPYTER_CONFIG_DIR="+configDir,

@@ -3,6 +3,9 @@ package ipynb
 import (
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"regexp"
 	"strings"
 )
@@ -83,12 +86,14 @@ func declarations(src string) string {
 	return src
 }
 
-// WithSolution returns a notebook that proves the exercise's solution: the
-// declarations of every code cell before the stub (GoNB cells share
-// declarations, never values, so the bodies of main are left out), the
-// solution in place of the stub, and the %test cell. "${GONB_DIR}/.." in the
-// module link is replaced by repoRoot, so the notebook runs from any folder.
-// Outputs are cleared.
+// WithSolution returns a notebook that proves the exercise's solution in
+// two cells: the declarations of every code cell before the stub (GoNB cells
+// share declarations, never values, so the bodies of main are left out)
+// followed by the solution in place of the stub, joined into one cell as
+// GoNB joins them into one program (see joinDeclarations), and the %test
+// cell. One cell instead of one per notebook cell spares a build of the
+// program for each. "${GONB_DIR}/.." in the module link is replaced by
+// repoRoot, so the notebook runs from any folder. Outputs are cleared.
 func (nb *Notebook) WithSolution(repoRoot string) (*Notebook, error) {
 	ex, err := nb.Exercise()
 	if err != nil {
@@ -98,6 +103,16 @@ func (nb *Notebook) WithSolution(repoRoot string) (*Notebook, error) {
 	if !ok || len(rawCells) != len(nb.Cells) {
 		return nil, errors.New("ipynb: the document's cells are not a list")
 	}
+	var sources []string
+	for _, c := range nb.Cells[:ex.Stub.Index] {
+		if c.Type == "code" {
+			sources = append(sources, strings.ReplaceAll(declarations(c.Source), "${GONB_DIR}/..", repoRoot))
+		}
+	}
+	joined, err := joinDeclarations(append(sources, ex.SolutionCode))
+	if err != nil {
+		return nil, fmt.Errorf("%s.ipynb: %w", nb.Name, err)
+	}
 	var cells []any
 	add := func(i int, src string) {
 		c := copyCell(rawCells[i])
@@ -106,16 +121,7 @@ func (nb *Notebook) WithSolution(repoRoot string) (*Notebook, error) {
 		c["execution_count"] = nil
 		cells = append(cells, c)
 	}
-	for i, c := range nb.Cells[:ex.Stub.Index] {
-		if c.Type != "code" {
-			continue
-		}
-		src := strings.ReplaceAll(declarations(c.Source), "${GONB_DIR}/..", repoRoot)
-		if strings.TrimSpace(src) != "" {
-			add(i, src)
-		}
-	}
-	add(ex.Stub.Index, ex.SolutionCode)
+	add(ex.Stub.Index, joined)
 	add(ex.Test.Index, ex.Test.Source)
 
 	doc := make(map[string]any, len(nb.doc))
@@ -129,6 +135,49 @@ func (nb *Notebook) WithSolution(repoRoot string) (*Notebook, error) {
 		return nil, err
 	}
 	return Parse(out.Name, raw)
+}
+
+// joinDeclarations joins the declaring parts of GoNB cells into the source
+// of one cell that declares the same: GoNB's special lines (starting with %
+// or !) first, in their order, then every import, then the other
+// declarations in their order. A later declaration of a name replaces an
+// earlier one in one cell as across cells, since GoNB keeps one declaration
+// per name.
+func joinDeclarations(sources []string) (string, error) {
+	var special, imports, rest []string
+	for i, src := range sources {
+		var code []string
+		for line := range strings.Lines(src) {
+			if strings.HasPrefix(line, "%") || strings.HasPrefix(line, "!") {
+				special = append(special, strings.TrimRight(line, "\n"))
+				line = "\n" // keeps the positions of the Go code
+			}
+			code = append(code, line)
+		}
+		const header = "package main\n"
+		goSrc := header + strings.Join(code, "")
+		f, err := parser.ParseFile(token.NewFileSet(), "cell.go", goSrc, parser.ParseComments)
+		if err != nil {
+			return "", fmt.Errorf("code cell %d of the solution's notebook: %w", i, err)
+		}
+		cut := len(header) // the source after the last import
+		for _, d := range f.Decls {
+			if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
+				imports = append(imports, goSrc[g.Pos()-1:g.End()-1])
+				cut = int(g.End()) - 1
+			}
+		}
+		if body := strings.TrimSpace(goSrc[cut:]); body != "" {
+			rest = append(rest, body)
+		}
+	}
+	var parts []string
+	for _, group := range [][]string{special, imports, rest} {
+		if len(group) > 0 {
+			parts = append(parts, strings.Join(group, "\n"))
+		}
+	}
+	return strings.Join(parts, "\n\n"), nil
 }
 
 // copyCell copies a raw cell's top-level fields.

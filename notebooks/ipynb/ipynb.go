@@ -16,8 +16,10 @@ import (
 	"fmt"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -251,4 +253,80 @@ func (c Cell) Imports() ([]string, error) {
 		imports = append(imports, p)
 	}
 	return imports, nil
+}
+
+// carriageReturn matches what a carriage return overwrites: the start of a
+// line up to its last \r that more text follows on the same line.
+var carriageReturn = regexp.MustCompile(`[^\n]*\r([^\n])`)
+
+// CoalesceStreams returns the notebook as a browser shows its outputs: the
+// consecutive stream outputs of a cell on the same stream merged into one,
+// and in each the text a carriage return overwrites dropped (a progress bar
+// redrawn in place shows its last state). nb is left as it was.
+func (nb *Notebook) CoalesceStreams() (*Notebook, error) {
+	raw, err := nb.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	out, err := Parse(nb.Name, raw) // a copy to change
+	if err != nil {
+		return nil, err
+	}
+	cells, _ := out.doc["cells"].([]any)
+	for _, rc := range cells {
+		cell, _ := rc.(map[string]any)
+		outs, _ := cell["outputs"].([]any)
+		if len(outs) == 0 {
+			continue
+		}
+		var merged []any
+		for _, ro := range outs {
+			o, _ := ro.(map[string]any)
+			if o["output_type"] == "stream" && len(merged) > 0 {
+				last, _ := merged[len(merged)-1].(map[string]any)
+				if last["output_type"] == "stream" && last["name"] == o["name"] {
+					last["text"] = streamText(last["text"]) + streamText(o["text"])
+					continue
+				}
+			}
+			if o["output_type"] == "stream" {
+				o = maps.Clone(o)
+				o["text"] = streamText(o["text"])
+			}
+			merged = append(merged, o)
+		}
+		for _, ro := range merged {
+			if o := ro.(map[string]any); o["output_type"] == "stream" {
+				text := carriageReturn.ReplaceAllString(o["text"].(string), "$1")
+				o["text"] = strings.SplitAfter(text, "\n")
+				if lines := o["text"].([]string); lines[len(lines)-1] == "" {
+					o["text"] = lines[:len(lines)-1]
+				}
+			}
+		}
+		cell["outputs"] = merged
+	}
+	if raw, err = out.Marshal(); err != nil {
+		return nil, err
+	}
+	return Parse(nb.Name, raw)
+}
+
+// streamText is a stream output's text, given as a string or a list of
+// strings.
+func streamText(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case []any:
+		var b strings.Builder
+		for _, s := range t {
+			str, _ := s.(string)
+			b.WriteString(str)
+		}
+		return b.String()
+	case []string:
+		return strings.Join(t, "")
+	}
+	return ""
 }

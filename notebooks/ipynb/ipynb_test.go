@@ -171,15 +171,112 @@ func TestWithSolution(t *testing.T) {
 		sources = append(sources, c.Source)
 	}
 	want := []string{
-		"!*go mod edit -replace github.com/go-async-workshop/workshop=/repo -require github.com/go-async-workshop/workshop@v0.0.0",
-		"import \"sync\"\n\n// fetch is declared here.\nfunc fetch() {}",
-		"// double doubles.\nfunc double(x int) int { return 2 * x }",
+		"!*go mod edit -replace github.com/go-async-workshop/workshop=/repo -require github.com/go-async-workshop/workshop@v0.0.0\n\n" +
+			"import \"sync\"\n\n" +
+			"// fetch is declared here.\nfunc fetch() {}\n// double doubles.\nfunc double(x int) int { return 2 * x }",
 		"import \"testing\"\n\nfunc TestDouble(t *testing.T) {}\n\n%test",
 	}
 	if strings.Join(sources, "\n----\n") != strings.Join(want, "\n----\n") {
 		t.Errorf("solution notebook cells:\n%s\nwant:\n%s", strings.Join(sources, "\n----\n"), strings.Join(want, "\n----\n"))
 	}
-	if nb.Cells[4].Source == sol.Cells[2].Source {
+	if nb.Cells[4].Source == sol.Cells[0].Source {
 		t.Error("the original notebook was changed")
+	}
+}
+
+func TestRunAllProblems(t *testing.T) {
+	// A notebook of one lesson cell and the exercise's test cell, whose
+	// outputs are given.
+	nb := func(lesson, test string) *Notebook {
+		t.Helper()
+		doc := `{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+			{"cell_type": "code", "source": "%%\nlesson()", "execution_count": 1, "metadata": {}, "outputs": [{"output_type": "stream", "name": "stdout", "text": ` + lesson + `}]},
+			{"cell_type": "code", "source": "%test", "execution_count": 2, "metadata": {}, "outputs": [{"output_type": "stream", "name": "stdout", "text": ` + test + `}]}]}`
+		n, err := Parse("nb", []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const (
+		fine = `"3 videos\n"`
+		red  = `"=== RUN   TestX\n--- FAIL: TestX (0.00s)\n    x_test.go:3: not yet\nFAIL\n"`
+	)
+	tests := []struct {
+		name, lesson, test string
+		want               string // part of the one problem; "" for none
+	}{
+		{"red test, clean lesson", fine, red, ""},
+		{"green on the stub", fine, `"--- PASS: TestX (0.00s)\nPASS\n"`, "does not fail on the untouched stub"},
+		{"stub does not build", fine, `"# command-line-arguments\n./x.go:3: undefined: y\n--- FAIL: TestX\n"`, "crashes or does not build"},
+		{"stub panics", fine, `"--- FAIL: TestX (0.00s)\npanic: runtime error\n"`, "crashes or does not build"},
+		{"lesson cell fails", `"panic: boom\n"`, red, "cell 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := nb(tt.lesson, tt.test).RunAllProblems(1)
+			if tt.want == "" && len(got) > 0 || tt.want != "" && (len(got) != 1 || !strings.Contains(got[0], tt.want)) {
+				t.Errorf("RunAllProblems = %q, want one problem containing %q (none if empty)", got, tt.want)
+			}
+		})
+	}
+	if got := nb(fine, red).RunAllProblems(5); len(got) == 0 || !strings.Contains(got[len(got)-1], "no cell 5") {
+		t.Errorf("RunAllProblems(5) on 2 cells = %q, want it to say there is no such cell", got)
+	}
+}
+
+func TestJoinDeclarations(t *testing.T) {
+	got, err := joinDeclarations([]string{
+		"!*go mod edit -x\nimport \"fmt\"\n\nfunc a() { fmt.Println(1) }",
+		"%goflags -race\nimport (\n\t\"os\"\n\t\"strings\"\n)\n\n// b is b.\nfunc b() {}",
+		"",
+		"%goflags \"\"",
+		"func a() {} // a again: the later one counts",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "!*go mod edit -x\n%goflags -race\n%goflags \"\"\n\n" +
+		"import \"fmt\"\nimport (\n\t\"os\"\n\t\"strings\"\n)\n\n" +
+		"func a() { fmt.Println(1) }\n// b is b.\nfunc b() {}\nfunc a() {} // a again: the later one counts"
+	if got != want {
+		t.Errorf("joined:\n%s\nwant:\n%s", got, want)
+	}
+	if _, err := joinDeclarations([]string{"func ("}); err == nil {
+		t.Error("a cell that is not Go was joined")
+	}
+}
+
+func TestCoalesceStreams(t *testing.T) {
+	doc := `{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+		{"cell_type": "code", "source": "%%", "execution_count": 1, "metadata": {}, "outputs": [
+			{"output_type": "stream", "name": "stdout", "text": ["progress 1/3\r", "progress 2/3\rprogress 3/3\n"]},
+			{"output_type": "stream", "name": "stdout", "text": "done\n"},
+			{"output_type": "stream", "name": "stderr", "text": "warning\r\n"},
+			{"output_type": "display_data", "data": {"text/plain": "x"}, "metadata": {}},
+			{"output_type": "stream", "name": "stdout", "text": "after"}]},
+		{"cell_type": "markdown", "source": "text", "metadata": {}}]}`
+	nb, err := Parse("nb", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := nb.CoalesceStreams()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, o := range got.Cells[0].Outputs {
+		texts = append(texts, o.OutputType+":"+o.Name+":"+o.Text)
+	}
+	want := []string{"stream:stdout:progress 3/3\ndone\n", "stream:stderr:warning\r\n", "display_data::", "stream:stdout:after"}
+	if strings.Join(texts, "|") != strings.Join(want, "|") {
+		t.Errorf("outputs %q, want %q", texts, want)
+	}
+	if len(nb.Cells[0].Outputs) != 5 {
+		t.Errorf("the original notebook was changed: %d outputs", len(nb.Cells[0].Outputs))
+	}
+	raw, _ := got.Marshal()
+	if !strings.Contains(string(raw), `"progress 3/3\n",`) {
+		t.Errorf("stream text not written as lines, as nbformat does:\n%s", raw)
 	}
 }

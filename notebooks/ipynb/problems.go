@@ -40,6 +40,28 @@ func (nb *Notebook) Problems(skip func(Cell) bool) []string {
 	return all
 }
 
+// RunAllProblems says what is wrong with a learner's Run All of the
+// notebook with its exercise untouched, from the outputs it left: no cell
+// may show a problem (see Problems) but the exercise's %test cell at index
+// test, which must be red with a failing test, not green, and not a crash
+// or a failed build that tells the learner nothing about their task.
+func (nb *Notebook) RunAllProblems(test int) []string {
+	all := nb.Problems(func(c Cell) bool { return c.Index == test })
+	if test < 0 || test >= len(nb.Cells) {
+		return append(all, fmt.Sprintf("%s.ipynb: there is no cell %d to be the exercise's test", nb.Name, test))
+	}
+	c := nb.Cells[test]
+	text := c.Text()
+	passed, failed := c.TestOutcome()
+	switch {
+	case len(failed) == 0:
+		all = append(all, fmt.Sprintf("%s: the exercise's test does not fail on the untouched stub (passed: %v): a learner would see green before doing the work\n%s", nb.Where(c), passed, tail(text, 20)))
+	case strings.Contains(text, "panic: ") || strings.Contains(text, "# command-line-arguments"):
+		all = append(all, fmt.Sprintf("%s: the exercise's test crashes or does not build on the stub, instead of failing with a message that helps:\n%s", nb.Where(c), tail(text, 20)))
+	}
+	return all
+}
+
 // cellProblems lists the problems in one cell's outputs.
 func (nb *Notebook) cellProblems(c Cell) []string {
 	var all []string

@@ -134,13 +134,13 @@ func FindTools(root string) (Tools, error) {
 	cmd.Env = t.Env
 	out, err := cmd.Output()
 	if err != nil {
-		return t, fmt.Errorf("`jupyter kernelspec list` failed (%v): %s", err, setupHint)
+		return t, fmt.Errorf("`jupyter kernelspec list` failed (%w): %s", err, setupHint)
 	}
 	var specs struct {
 		Kernelspecs map[string]json.RawMessage `json:"kernelspecs"`
 	}
 	if err := json.Unmarshal(out, &specs); err != nil {
-		return t, fmt.Errorf("cannot read `jupyter kernelspec list --json`: %v", err)
+		return t, fmt.Errorf("cannot read `jupyter kernelspec list --json`: %w", err)
 	}
 	raw, ok := specs.Kernelspecs["gonb"]
 	if !ok {
@@ -205,20 +205,34 @@ func Execute(ctx context.Context, t Tools, path, outDir string, env []string, ce
 	cmd.Stderr = &stderr
 	cmd.WaitDelay = 10 * time.Second
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("jupyter nbconvert --execute %s failed: %v\n%s", filepath.Base(path), err, tail(stderr.String(), 40))
+		return nil, fmt.Errorf("jupyter nbconvert --execute %s failed: %w\n%s", filepath.Base(path), withCause(ctx, err), tail(stderr.String(), 40))
 	}
-	cmd = exec.CommandContext(ctx, t.Jupyter, "nbconvert", "--to", "notebook",
-		"--CoalesceStreamsPreprocessor.enabled=True",
-		"--output-dir", outDir, filepath.Join(runDir, name+".ipynb"))
-	cmd.Env = fullEnv
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("jupyter nbconvert (merging the stream outputs of %s) failed: %v\n%s", filepath.Base(path), err, tail(string(out), 20))
-	}
-	nb, err := ipynb.Read(filepath.Join(outDir, name+".ipynb"))
+	run, err := ipynb.Read(filepath.Join(runDir, name+".ipynb"))
 	if err != nil {
 		return nil, errors.Join(err, errors.New(tail(stderr.String(), 40)))
 	}
+	nb, err := run.CoalesceStreams()
+	if err != nil {
+		return nil, err
+	}
+	raw, err := nb.Marshal()
+	if err == nil {
+		err = os.WriteFile(filepath.Join(outDir, name+".ipynb"), raw, 0o644)
+	}
+	if err != nil {
+		return nil, err
+	}
 	return nb, nil
+}
+
+// withCause adds why ctx ended to err, the error of a command ctx stopped
+// (which says only "signal: killed"), so that a caller can tell a deadline
+// with errors.Is(err, context.DeadlineExceeded).
+func withCause(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil {
+		return fmt.Errorf("%w (%w)", cause, err)
+	}
+	return err
 }
 
 // tail returns the last n lines of s.
