@@ -11,7 +11,7 @@
 #                     (Go tests, every notebook in Jupyter, the browser checks)
 #   make test-short   the fast unit layer only (no Jupyter, no browser)
 #   make server       run the mock video server in the foreground
-#   make bench        print the server load, content-warnings and classroom benchmarks
+#   make bench        print the server load, content-warnings, per-cell and classroom benchmarks
 #   make notebooks    re-run every notebook and save its outputs into notebooks/
 #   make clean        remove .venv/, .bin/, .jupyter/, .logs/ and artifacts/
 
@@ -84,11 +84,14 @@ server:
 
 # The server under 1000 connections (with the cost of 50 open dashboards and
 # the controls), then the content-warnings app (sync vs final) at the
-# workshop's latency, then a class on the one-machine hub for growing class
-# sizes (docs/classroom.md); each prints its figures (docs/benchmarks.md).
+# workshop's latency, then every notebook cell's latency and CPU in the
+# kernel as shipped and as it was before the fast path, then a class on the
+# one-machine hub for growing class sizes (docs/classroom.md); each prints
+# its figures (docs/benchmarks.md).
 bench: setup
 	go run ./server/cmd/loadbench
 	go run ./snippets/cmd/contentwarningsbench
+	go run ./notebooks/cellbench
 	go test -run '^$$' -bench BenchmarkClassroom -benchtime 1x -timeout 90m ./deploy/classroom
 
 notebooks: setup

@@ -284,3 +284,25 @@ func TestComposeLab(t *testing.T) {
 		t.Errorf("lab depends on %v: it needs no other service", lab.DependsOn)
 	}
 }
+
+// TestImageKernel: the image installs the GoNB kernel with the script make
+// setup uses (scripts/gonb_kernel.py), so that cells are built the same way
+// in the image as on a laptop, never with a bare `gonb --install`.
+func TestImageKernel(t *testing.T) {
+	root := repoRoot(t)
+	copied, ran := false, false
+	for _, in := range parseDockerfile(t, filepath.Join(root, Dockerfile)) {
+		switch in.Cmd {
+		case "COPY":
+			copied = copied || strings.HasPrefix(in.Args, "scripts/gonb_kernel.py ")
+		case "RUN":
+			if regexp.MustCompile(`gonb\s+-?-install`).MatchString(in.Args) {
+				t.Errorf("%s:%d runs gonb --install itself: install the kernel with scripts/gonb_kernel.py, as make setup does", Dockerfile, in.Line)
+			}
+			ran = ran || regexp.MustCompile(`python3 \S*gonb_kernel\.py /usr/local/bin/gonb /usr/local/share/jupyter\b`).MatchString(in.Args)
+		}
+	}
+	if !copied || !ran {
+		t.Errorf("%s does not install the kernel with scripts/gonb_kernel.py (copied: %v, run into /usr/local/share/jupyter: %v)", Dockerfile, copied, ran)
+	}
+}

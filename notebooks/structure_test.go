@@ -13,9 +13,11 @@ import (
 	"github.com/go-async-workshop/workshop/snippets/instrument/sweep"
 )
 
-// linkCell is what the first code cell of every notebook must run: it points
-// the kernel's module at this repository without `go mod tidy`.
-const linkCell = "!*go mod edit -replace github.com/go-async-workshop/workshop=${GONB_DIR}/.. -require github.com/go-async-workshop/workshop@v0.0.0"
+// linkCell is what the first code cell of every notebook must run: it turns
+// GoNB's `go get` before every cell off (the kernel's build fetches a new
+// module itself: -mod=mod, scripts/gonb_kernel.py) and points the kernel's
+// module at this repository without `go mod tidy`.
+const linkCell = "%noautoget\n!*go mod edit -replace github.com/go-async-workshop/workshop=${GONB_DIR}/.. -require github.com/go-async-workshop/workshop@v0.0.0"
 
 // funcDecl matches a top-level function declaration's name.
 var funcDecl = regexp.MustCompile(`(?m)^func (?:\([^)]*\) )?(\w+)`)

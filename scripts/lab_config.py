@@ -13,7 +13,9 @@ c.ContentsManager.hide_globs = [
     # The notebooks' checks (see notebooks/README.md).
     "*_test.go",
     "browsercheck",
+    "cellbench",
     "cellimports",
     "ipynb",
+    "kernelclient",
     "nbrun",
 ]

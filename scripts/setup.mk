@@ -103,7 +103,7 @@ server-binary: | preflight-go
 
 # --- .jupyter: the GoNB kernel and a workshop room's JupyterLab settings ------
 KERNEL := .jupyter/kernels/gonb/kernel.json
-$(KERNEL): .bin/.gonb $(PYTHON_READY) $(REPO_DIR)
+$(KERNEL): .bin/.gonb $(PYTHON_READY) $(REPO_DIR) scripts/install-kernel.sh scripts/gonb_kernel.py
 	$(call run,kernel,installing the GoNB kernel into .jupyter,scripts/install-kernel.sh)
 	@touch $@
 # No news pop-up, no update checks (both need the internet). Written once;
@@ -129,8 +129,8 @@ z2jh-chart: .bin/helm
 # install-test: install-all and Chromium (make test).
 # later: what make lab does in the background once JupyterLab is up, one
 # after another: compile the packages notebook cells import (first cells
-# then build in seconds), gopls, then the same packages with -race (notebook
-# 07 runs cells with it).
+# then build in seconds), gopls, then the same packages with -race -trimpath
+# (notebook 07's race cells: Go's cache keys include both flags).
 .PHONY: install-lab install-all install-test later warm-cells warm-cells-race
 INSTALL_BASE := $(PYTHON_READY) .bin/.gonb .bin/.modules $(KERNEL) $(LAB_SETTINGS)
 install-lab: $(INSTALL_BASE) server-binary
@@ -147,4 +147,4 @@ later:
 warm-cells: | preflight-go
 	$(call run,warm-cells,compiling the packages notebook cells import,go build ./notebooks/cellimports)
 warm-cells-race: | preflight-go
-	$(call run,warm-cells-race,the same with -race for notebook 07,go build -race ./notebooks/cellimports)
+	$(call run,warm-cells-race,the same with -race -trimpath for notebook 07,go build -race -trimpath ./notebooks/cellimports)

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +97,8 @@ type Tools struct {
 	// Env is the environment for Jupyter: the caller's, with .bin and
 	// .venv/bin first on PATH and JUPYTER_DATA_DIR defaulting to .jupyter.
 	Env []string
+	// DataDir is that JUPYTER_DATA_DIR, which holds the GoNB kernel.
+	DataDir string
 }
 
 // setupHint says how to get the tools.
@@ -118,7 +121,7 @@ func FindTools(root string) (Tools, error) {
 	if dataDir == "" {
 		dataDir = filepath.Join(root, ".jupyter")
 	}
-	t := Tools{Root: root, Env: append(os.Environ(), "PATH="+path, "JUPYTER_DATA_DIR="+dataDir)}
+	t := Tools{Root: root, Env: append(os.Environ(), "PATH="+path, "JUPYTER_DATA_DIR="+dataDir), DataDir: dataDir}
 	if t.Jupyter, err = lookPath("jupyter", path); err != nil {
 		return t, fmt.Errorf("jupyter not found: %s", setupHint)
 	}
@@ -139,8 +142,22 @@ func FindTools(root string) (Tools, error) {
 	if err := json.Unmarshal(out, &specs); err != nil {
 		return t, fmt.Errorf("cannot read `jupyter kernelspec list --json`: %w", err)
 	}
-	if _, ok := specs.Kernelspecs["gonb"]; !ok {
+	raw, ok := specs.Kernelspecs["gonb"]
+	if !ok {
 		return t, fmt.Errorf("the GoNB kernel (gonb) is not installed in JUPYTER_DATA_DIR=%s: %s", dataDir, setupHint)
+	}
+	// The notebooks turn GoNB's go get off and leave fetching modules to
+	// the build, which the kernel's GOFLAGS allow (scripts/gonb_kernel.py).
+	var gonb struct {
+		Spec struct {
+			Env map[string]string `json:"env"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal(raw, &gonb); err != nil {
+		return t, fmt.Errorf("cannot read the GoNB kernel's spec: %v", err)
+	}
+	if !slices.Contains(strings.Fields(gonb.Spec.Env["GOFLAGS"]), "-mod=mod") {
+		return t, fmt.Errorf("the GoNB kernel in JUPYTER_DATA_DIR=%s was not installed with the workshop's settings (GOFLAGS=%q; scripts/gonb_kernel.py): %s", dataDir, gonb.Spec.Env["GOFLAGS"], setupHint)
 	}
 	return t, nil
 }
@@ -154,16 +171,6 @@ func lookPath(name, path string) (string, error) {
 		}
 	}
 	return "", exec.ErrNotFound
-}
-
-// BuildFlags adds -ldflags=-w (no debug information) to the GOFLAGS every
-// cell's build sees: linking each cell is a third faster, and nothing in a
-// notebook needs a debugger.
-func BuildFlags(goflags string) string {
-	if strings.Contains(goflags, "-ldflags") {
-		return goflags
-	}
-	return strings.TrimSpace(goflags + " -ldflags=-w")
 }
 
 // Execute runs the notebook at path top to bottom in a fresh GoNB kernel,
@@ -180,8 +187,9 @@ func Execute(ctx context.Context, t Tools, path, outDir string, env []string, ce
 		return nil, err
 	}
 	defer os.RemoveAll(runDir)
+	// The kernel builds cells with the flags its kernel.json sets
+	// (scripts/gonb_kernel.py), as a learner's does.
 	fullEnv := append(append([]string{}, t.Env...), env...)
-	fullEnv = append(fullEnv, "GOFLAGS="+BuildFlags(os.Getenv("GOFLAGS")))
 
 	cmd := exec.CommandContext(ctx, t.Jupyter, "nbconvert",
 		"--to", "notebook", "--execute", "--allow-errors",
