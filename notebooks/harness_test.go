@@ -365,15 +365,7 @@ func proofRun(t *testing.T, tools nbrun.Tools, nb *ipynb.Notebook, env []string,
 	if err != nil {
 		return nil, err
 	}
-	raw, err := sol.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	path := filepath.Join(t.TempDir(), sol.Name+".ipynb")
-	if err := os.WriteFile(path, raw, 0o644); err != nil {
-		return nil, err
-	}
-	return execute(t, tools, path, env, s)
+	return executeCopy(t, tools, sol, env, s)
 }
 
 // answerRun runs the notebook's declarations with code in place of the
@@ -383,11 +375,16 @@ func answerRun(t *testing.T, tools nbrun.Tools, nb *ipynb.Notebook, code string,
 	if err != nil {
 		return nil, err
 	}
-	raw, err := ans.Marshal()
+	return executeCopy(t, tools, ans, env, s)
+}
+
+// executeCopy writes nb into a folder of the test's and executes it there.
+func executeCopy(t *testing.T, tools nbrun.Tools, nb *ipynb.Notebook, env []string, s nbrun.Settings) (*ipynb.Notebook, error) {
+	raw, err := nb.Marshal()
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(t.TempDir(), ans.Name+".ipynb")
+	path := filepath.Join(t.TempDir(), nb.Name+".ipynb")
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		return nil, err
 	}
