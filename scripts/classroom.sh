@@ -21,7 +21,7 @@
 #                         (default: made for the class, from the OS's random source)
 #   CLASSROOM_MAX_SERVERS, CLASSROOM_IDLE_TIMEOUT, CLASSROOM_CPU_LIMIT,
 #   CLASSROOM_MEMORY_LIMIT, CLASSROOM_PIDS_LIMIT, CLASSROOM_WALLS, ...
-#                         see deploy/classroom/classroom.py
+#                         see deploy/classroom/settings.py
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"

@@ -19,6 +19,7 @@ import asyncio
 import hmac
 import json
 import os
+import shutil
 import sys
 
 import bcrypt
@@ -170,7 +171,7 @@ class WorkshopSpawner(LocalProcessSpawner):
             if name in os.environ:
                 env[name] = os.environ[name]
         venv_bin = os.path.join(PYTHON["venv"], "bin")
-        go_bin = os.path.dirname(classroom.shutil.which("go") or "/usr/local/go/bin/go")
+        go_bin = os.path.dirname(shutil.which("go") or "/usr/local/go/bin/go")
         env.update({
             "PATH": os.pathsep.join([os.path.join(S.share, "bin"), venv_bin, go_bin, "/usr/local/bin", "/usr/bin", "/bin"]),
             # The start mechanism of the single-user image, and its inputs.
