@@ -200,9 +200,9 @@ func TestNamesAndBounds(t *testing.T) {
 	}
 }
 
-// login runs the OAuth dance for token's user with a browser-like client
+// loginTB runs the OAuth dance for token's user with a browser-like client
 // and returns it and the status of the page it lands on.
-func login(t *testing.T, board, token string) (*http.Client, int) {
+func loginTB(t testing.TB, board, token string) (*http.Client, int) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -226,7 +226,7 @@ func login(t *testing.T, board, token string) (*http.Client, int) {
 
 func TestOnlyAdminsOpenTheBoard(t *testing.T) {
 	board, _, srv := newTestBoard(t)
-	if c, status := login(t, board.URL, "alice-token"); status != http.StatusForbidden {
+	if c, status := loginTB(t, board.URL, "alice-token"); status != http.StatusForbidden {
 		t.Errorf("an attendee opening the board: status %d, want 403", status)
 	} else if resp, err := c.Get(board.URL + "/services/board/state"); err == nil {
 		resp.Body.Close()
@@ -234,7 +234,7 @@ func TestOnlyAdminsOpenTheBoard(t *testing.T) {
 			t.Errorf("an attendee reading the state: status %d, want 401", resp.StatusCode)
 		}
 	}
-	c, status := login(t, board.URL, "host-token")
+	c, status := loginTB(t, board.URL, "host-token")
 	if status != http.StatusOK {
 		t.Fatalf("the host opening the board: status %d, want 200", status)
 	}
