@@ -43,8 +43,8 @@ const (
 	// KernelDisplayName is the kernel JupyterLab must show for it.
 	KernelDisplayName = "Go (gonb)"
 	// Bounds of every wait.
-	JupyterStartTimeout = 90 * time.Second
-	BrowserStartTimeout = 60 * time.Second
+	JupyterStartTimeout = 5 * time.Minute
+	BrowserStartTimeout = 3 * time.Minute
 	PageLoadTimeout     = 2 * time.Minute
 	KernelReadyTimeout  = 2 * time.Minute
 	MenuTimeout         = 30 * time.Second

@@ -59,8 +59,8 @@ const (
 	// bound leaves a busy machine's browser seconds to paint, and is still
 	// well inside the burst, whose queue lasts about ten seconds.
 	ShowWithin    = 5 * time.Second
-	SettleTimeout = 30 * time.Second // the burst is served and the page shows zero again
-	PageTimeout   = 30 * time.Second
+	SettleTimeout = 2 * time.Minute // the burst is served and the page shows zero again
+	PageTimeout   = 2 * time.Minute
 	StatsPoll     = 2 * time.Millisecond       // how often the check asks GET /stats while the burst arrives
 	ProxyPrefix   = "/user/learner/proxy/8000" // how jupyter-server-proxy serves it under JupyterHub
 
