@@ -97,7 +97,7 @@ func attendeeServer(ctx context.Context, t testing.TB, boardURL string) *kernelc
 		"JUPYTER_CONFIG_DIR="+filepath.Join(home, ".jupyter"),
 		"JUPYTER_CONFIG_PATH="+filepath.Join(root, "deploy", "jupyter"),
 		"WORKSHOP_SOURCE="+filepath.Join(home, "none"), // nothing to copy
-		"WORKSHOP_VIDEO_SERVER_BIN=/bin/true",           // no mock server: these cells need none
+		"WORKSHOP_VIDEO_SERVER_BIN=/bin/true",          // no mock server: these cells need none
 		"VIDEO_SERVER_ADDR=127.0.0.1:"+fmt.Sprint(freePort(t)))
 	if boardURL != "" {
 		env = append(env, "WORKSHOP_BOARD_URL="+boardURL, "JUPYTERHUB_API_TOKEN=ann-token")
