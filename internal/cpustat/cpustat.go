@@ -11,10 +11,16 @@ package cpustat
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
+// ClockTick is the unit of the CPU times Linux's /proc gives: the machine's
+// counters here, a process's times in /proc/PID/stat (USER_HZ, 100 a
+// second on every Linux the workshop runs on).
+const ClockTick = 10 * time.Millisecond
+
 // Machine holds the machine's CPU time counters since boot, summed over
-// all CPUs, in clock ticks (Linux's USER_HZ).
+// all CPUs, in clock ticks (ClockTick).
 type Machine struct {
 	Total uint64 // all time, idle included
 	Busy  uint64 // not idle and not waiting for I/O

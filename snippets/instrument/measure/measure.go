@@ -58,6 +58,10 @@ type Result struct {
 	Tries []float64 `json:"tries,omitempty"`
 	// Error says why the run could not be set up (see Start), or is empty.
 	Error string `json:"error,omitempty"`
+	// Room, for a run against a server the whole room shares (whose
+	// counters only its host resets), says that the server's figures count
+	// everyone's requests; empty otherwise.
+	Room string `json:"room,omitempty"`
 
 	// Items is how many items the run worked on: the distinct labels of its
 	// timeline (a video's id, a post's number), 0 without a timeline.
@@ -169,11 +173,16 @@ type Run struct {
 	progressTotal int
 	stopBar       func() // nil without a progress bar
 
-	err error // why the run could not be set up, if it could not
+	err  error // why the run could not be set up, if it could not
+	room bool  // the server is the room's: its counters were not reset
 
 	mu     sync.Mutex
 	values map[string]float64
 }
+
+// RoomNote is what a run against the room's shared server says about the
+// server's figures.
+const RoomNote = "the room's server: its figures count everyone's requests since the host reset it"
 
 // Start resets the server's counters (so that they describe this run alone),
 // then starts the clock and an empty timeline. A run that could not reset
@@ -185,7 +194,9 @@ func Start(ctx context.Context, c *videoapi.Client, name string, opts ...Option)
 	for _, o := range opts {
 		o(r)
 	}
-	if err := c.ResetStats(ctx); err != nil {
+	if err := c.ResetStats(ctx); videoapi.IsHostOnly(err) {
+		r.room = true
+	} else if err != nil {
 		r.err = fmt.Errorf("measure: cannot reset the server's counters, so its figures are missing or mix in earlier requests: %w", err)
 	}
 	r.cpu0 = cpustat.Process()
@@ -240,6 +251,9 @@ func (r *Run) Result() Result {
 	res.Videos, res.ModelWork, res.Mode = currentWorkload()
 	if r.err != nil {
 		res.Error = r.err.Error()
+	}
+	if r.room {
+		res.Room = RoomNote
 	}
 	if st, err := r.client.Stats(context.WithoutCancel(r.ctx)); err == nil {
 		for name, s := range st {

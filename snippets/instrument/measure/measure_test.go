@@ -354,6 +354,36 @@ func TestCompareFlagsRowsThatAreNotComparable(t *testing.T) {
 	}
 }
 
+// TestStartOnTheRoomsServer: on a server the room shares, whose counters
+// only its host resets, a run still measures without an error and says
+// that the server's figures are everyone's.
+func TestStartOnTheRoomsServer(t *testing.T) {
+	t.Setenv(runstore.EnvDir, t.TempDir())
+	cfg := mockserver.DefaultConfig()
+	cfg.LatencyScale = 0.02
+	cfg.Videos = 40
+	cfg.Shared = true // over TCP nobody is its host: every reset is refused
+	srv := servertest.Start(t, cfg)
+	c := videoapi.New(srv.URL)
+	t.Cleanup(c.CloseIdleConnections)
+	if err := c.ResetStats(context.Background()); !videoapi.IsHostOnly(err) {
+		t.Fatalf("ResetStats on the room's server = %v, want a refusal IsHostOnly reports", err)
+	}
+	var out strings.Builder
+	run := Start(context.Background(), c, "room", WithOutput(&out))
+	if run.Err() != nil {
+		t.Fatalf("Err() = %v on the room's server", run.Err())
+	}
+	burst(t, context.Background(), c, run, 5)
+	res := run.Report()
+	if res.Error != "" || res.Room != RoomNote || res.Server["video"].Served != 5 {
+		t.Errorf("result: error %q, room %q, video gate %+v; want no error, the room's note, 5 served", res.Error, res.Room, res.Server["video"])
+	}
+	if !strings.Contains(out.String(), RoomNote) {
+		t.Errorf("the report does not say the figures are the room's:\n%s", out.String())
+	}
+}
+
 // A run's report says other programs took the cores whenever its own
 // measurement says so: its computing work got much less than the cores it
 // could use, or other programs kept a quarter of a core or more busy while

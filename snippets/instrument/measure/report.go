@@ -21,8 +21,10 @@ func (res Result) Text() string {
 	if tries := res.triesLine(); tries != "" {
 		fmt.Fprintf(&b, "  %s\n", tries)
 	}
-	if res.Error != "" {
-		fmt.Fprintf(&b, "  %s\n", res.Error)
+	for _, note := range []string{res.Error, res.Room} {
+		if note != "" {
+			fmt.Fprintf(&b, "  %s\n", note)
+		}
 	}
 	for _, name := range res.gateNames() {
 		fmt.Fprintf(&b, "  server %-11s %s\n", gateLabel(name)+":", describeGate(res.Server[name]))
@@ -60,8 +62,10 @@ func (res Result) html(rec *timeline.Recorder, hideWaiting bool) string {
 	if tries := res.triesLine(); tries != "" {
 		fmt.Fprintf(&b, "<div>%s</div>", html.EscapeString(tries))
 	}
-	if res.Error != "" {
-		fmt.Fprintf(&b, "<div><i>%s</i></div>", html.EscapeString(res.Error))
+	for _, note := range []string{res.Error, res.Room} {
+		if note != "" {
+			fmt.Fprintf(&b, "<div><i>%s</i></div>", html.EscapeString(note))
+		}
 	}
 	if names := res.gateNames(); len(names) > 0 {
 		rows := [][]string{{"server endpoint", "answered", "at most at once", "at most queued", "slowed by the queue", "turned away (503)"}}
