@@ -88,16 +88,18 @@ type notebookCheck struct {
 	wrong []wrongAnswer
 }
 
-// wrongAnswer is a plausible wrong answer to a notebook's exercise: code
-// that replaces the stub, and a part of the message the exercise's test
-// must fail it with.
+// wrongAnswer is a plausible wrong answer to a notebook's exercise: code in
+// place of the stub, and what the failing test must say about it.
 type wrongAnswer struct {
-	name, code, message string
+	what string // the mistake, for the check's messages
+	code string // the answer's cell
+	want string // part of the test's failure message
 }
 
-// wrong registers a notebook's plausible wrong answers.
-func wrong(answers ...wrongAnswer) option {
-	return func(c *notebookCheck) { c.wrong = append(c.wrong, answers...) }
+// wrong registers a plausible wrong answer that the exercise's test must
+// fail with a message containing want.
+func wrong(what, code, want string) option {
+	return func(c *notebookCheck) { c.wrong = append(c.wrong, wrongAnswer{what, code, want}) }
 }
 
 // option sets how a notebook's check is scheduled.
@@ -261,7 +263,7 @@ func TestNotebooks(t *testing.T) {
 				proof <- func() {
 					for i, wa := range nc.wrong {
 						if wrongErrs[i] != nil {
-							t.Errorf("wrong answer %q: %v", wa.name, wrongErrs[i])
+							t.Errorf("wrong answer %q: %v", wa.what, wrongErrs[i])
 							continue
 						}
 						checkWrongAnswer(t, wa, wrongRuns[i])
@@ -399,9 +401,9 @@ func checkWrongAnswer(t *testing.T, wa wrongAnswer, run *ipynb.Notebook) {
 	passed, failed := test.TestOutcome()
 	switch {
 	case len(failed) == 0:
-		t.Errorf("wrong answer %q: the exercise's test did not fail it (passed %v):\n%s", wa.name, passed, test.Text())
-	case !strings.Contains(test.Text(), wa.message):
-		t.Errorf("wrong answer %q failed the test without naming the problem (want %q):\n%s", wa.name, wa.message, test.Text())
+		t.Errorf("wrong answer %q: the exercise's test did not fail it (passed %v):\n%s", wa.what, passed, test.Text())
+	case !strings.Contains(test.Text(), wa.want):
+		t.Errorf("wrong answer %q failed the test without naming the problem (want %q):\n%s", wa.what, wa.want, test.Text())
 	}
 	if t.Failed() {
 		keep(t, run, filepath.Join("..", "artifacts", "notebooks"))
