@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-async-workshop/workshop/deploy/board"
+	"github.com/go-async-workshop/workshop/internal/percentile"
 	"github.com/go-async-workshop/workshop/notebooks/kernelclient"
 	"github.com/go-async-workshop/workshop/notebooks/nbrun"
 )
@@ -216,6 +217,7 @@ func BenchmarkReportingCost(b *testing.B) {
 					times[i] = append(times[i], run(ctx, b, configs[i].k, cell.code).Elapsed)
 				}
 			}
+			median := func(ds []time.Duration) time.Duration { return percentile.Of(ds, 50) }
 			base := median(times[0])
 			for i, c := range configs {
 				fmt.Printf("%-13s %-14s p50 %6.0f ms  (%.3f of no board)\n", cell.name, c.name,
@@ -223,10 +225,4 @@ func BenchmarkReportingCost(b *testing.B) {
 			}
 		}
 	}
-}
-
-// median returns the middle of ds.
-func median(ds []time.Duration) time.Duration {
-	s := slices.Sorted(slices.Values(ds))
-	return s[len(s)/2]
 }
