@@ -80,6 +80,19 @@ func TestPage(t *testing.T) {
 			t.Errorf("in a side panel, exercise %d of ann's row is %.0f px: not visible", i, v.Num())
 		}
 	}
+	// Each square sits under its exercise's heading.
+	misplaced, err := step().Eval(`() => {
+		const heads = [...document.querySelectorAll('thead th.ex')];
+		return [...document.querySelectorAll('tr[data-name="ann"] .cell')].filter((c, i) => {
+			const r = c.getBoundingClientRect(), h = heads[i].getBoundingClientRect();
+			const mid = (r.left + r.right) / 2;
+			return mid < h.left || mid > h.right;
+		}).map((c) => c.dataset.ex);
+	}`)
+	must("comparing squares and headings", err)
+	if n := len(misplaced.Value.Arr()); n != 0 {
+		t.Errorf("in a side panel, ann's squares of %v are not under their headings", misplaced.Value)
+	}
 	clear, err := step().Element(`tr[data-name="ben"] button[data-clear]`)
 	must("finding ben's clear button", err)
 	must("clearing ben's hand", clear.Click(proto.InputMouseButtonLeft, 1))
