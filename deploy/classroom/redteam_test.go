@@ -96,7 +96,8 @@ func checkLinks(ctx context.Context, t *testing.T, h *hub, attacker, victim *att
 		t.Fatal(err)
 	}
 	if after := snapshot(t, decoys); after != before {
-		t.Errorf("starting %s's server again changed root-owned files through the links they planted:\nbefore:\n%s\nafter:\n%s", attacker.Name, before, after)
+		t.Errorf("starting %s's server again changed root-owned files through the links they planted (decoys before, then what changed):\n%s\n%s",
+			attacker.Name, before, clip(changed(before, after), 3000))
 	}
 	home := filepath.Join(h.Dir, "homes", account)
 	if _, err := os.Stat(filepath.Join(home, marker)); err == nil {
@@ -151,6 +152,21 @@ func snapshot(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// changed lists the lines of after that before does not have.
+func changed(before, after string) string {
+	had := map[string]bool{}
+	for _, l := range strings.Split(before, "\n") {
+		had[l] = true
+	}
+	var out []string
+	for _, l := range strings.Split(after, "\n") {
+		if !had[l] {
+			out = append(out, "+ "+l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // respawn stops the attendee's server as they can themselves, waits until
