@@ -59,9 +59,10 @@ classroom_py() { .venv/bin/python "$ROOT/deploy/classroom/classroom.py" "$@"; }
 # Bad settings stop here, before anything is built or made.
 classroom_py check
 
-step "building the video server and the kernel launcher"
+step "building the video server, the kernel launcher and the class board"
 go build -o .bin/workshop-server ./server
 go build -o .bin/workshop-kernel ./deploy/jupyter/cmd/workshop-kernel
+go build -o .bin/workshop-board ./deploy/board/cmd/workshop-board
 
 # Settings are checked (and the class's secrets, certificate and read-only
 # install made) before anything listens; the banner comes from here.

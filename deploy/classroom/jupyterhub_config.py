@@ -31,6 +31,7 @@ from nativeauthenticator.orm import UserInfo
 from traitlets import Unicode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import classboard  # noqa: E402
 import classroom  # noqa: E402
 import homes  # noqa: E402
 import namespace  # noqa: E402
@@ -216,6 +217,8 @@ class WorkshopSpawner(LocalProcessSpawner):
             # running after it stops can be found.
             "WORKSHOP_CLASSROOM_DIR": S.dir,
         })
+        # Where their server reports their progress (classboard.py).
+        env.update(BOARD.attendee_env())
         if PYTHON.get("ld_library_path"):
             env["LD_LIBRARY_PATH"] = PYTHON["ld_library_path"]
         if S.walls in ("on", "off"):
@@ -257,6 +260,7 @@ if S.tls:
     c.JupyterHub.ssl_key = key
 c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{free_port()}"
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{free_port()}"
+BOARD = classboard.Board(S.root, free_port())
 c.ConfigurableHTTPProxy.command = [os.path.join(S.root, "deploy", "classroom", "node_modules", ".bin", "configurable-http-proxy")]
 c.ConfigurableHTTPProxy.pid_file = os.path.join(S.state, "proxy.pid")
 c.JupyterHub.db_url = "sqlite:///" + os.path.join(S.state, "jupyterhub.sqlite")
@@ -319,6 +323,7 @@ SERVICES = [
         "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={S.idle_timeout}",
                     f"--cull-every={max(30, S.idle_timeout // 10)}"],
     },
+    BOARD.service(),
 ]
 ROLES = [
     {
@@ -326,6 +331,7 @@ ROLES = [
         "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
         "services": ["idle-culler"],
     },
+    BOARD.role(),
 ]
 c.JupyterHub.services = SERVICES
 c.JupyterHub.load_roles = ROLES
