@@ -6,7 +6,12 @@ process drops to their account), in which
   world-readable files of the host or of other attendees included, is out
   of sight), and
 * /proc is a new instance mounted with hidepid=invisible: they see their own
-  processes only, never another account's command line or status.
+  processes only, never another account's command line or status;
+* /dev/shm is a small tmpfs of their own (SHM_SIZE), where the machine has
+  one (what others leave in the machine's shared memory is out of sight).
+
+/var/tmp stays the machine's: the class's own folder may live there (the
+tests put CLASSROOM_DIR in it), and a private one would hide it.
 
 Every process of the attendee's server (kernels, builds, terminals, the mock
 server) inherits the namespace. Where the machine refuses (no CAP_SYS_ADMIN,
@@ -18,10 +23,16 @@ import ctypes
 import ctypes.util
 import os
 import subprocess
+import sys
 
 CLONE_NEWNS = 0x00020000
 MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x2, 0x4, 0x8
 MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 0x40000
+
+# The size of an attendee's own /dev/shm: shared memory is for small,
+# short-lived things (Python's multiprocessing locks); the pages count
+# against their memory limit.
+SHM_SIZE = "64m"
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 
@@ -39,8 +50,8 @@ def _mount(source, target, fstype, flags, data):
 
 def enter(tmp):
     """In the calling process (as root, before it drops to the attendee):
-    a mount namespace of its own, with tmp bound on /tmp and a /proc that
-    shows the attendee's processes only. Raises OSError if the machine
+    a mount namespace of its own, with tmp bound on /tmp, a /proc that
+    shows the attendee's processes only and a /dev/shm of its own. Raises OSError if the machine
     refuses; nothing outside the process changes."""
     _check(_libc.unshare(CLONE_NEWNS), "unshare")
     # Nothing mounted here reaches the machine's namespace.
@@ -50,6 +61,8 @@ def enter(tmp):
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible")
     except OSError:  # kernels before 5.8 know the number only
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
+    if os.path.isdir("/dev/shm"):
+        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={SHM_SIZE}")
 
 
 def available():
@@ -58,7 +71,5 @@ def available():
     if os.geteuid() != 0:
         return "not root"
     probe = ("import sys, os; sys.path.insert(0, %r); import namespace; namespace.enter(%r)") % (os.path.dirname(os.path.abspath(__file__)), "/tmp")
-    import sys
-
     r = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True)
     return "" if r.returncode == 0 else (r.stderr.strip().splitlines() or ["failed"])[-1]

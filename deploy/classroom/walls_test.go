@@ -150,6 +150,11 @@ func classAttacks(t *testing.T, h *hub, victim string) []attack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.Remove(plantedTmp) })
+	plantedShm := filepath.Join("/dev/shm", "classroom-attack-"+newID()[:8])
+	if err := os.WriteFile(plantedShm, []byte("the host's shared memory\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(plantedShm) })
 	state := filepath.Join(h.Dir, "state")
 	victimHome := filepath.Join(h.Dir, "homes", h.Prefix+victim)
 	victimUID := accountUID(t, h.Prefix+victim)
@@ -222,6 +227,7 @@ func classAttacks(t *testing.T, h *hub, victim string) []attack {
 		socketAttack("reset another attendee's mock server", filepath.Join(victimHome, ".video-server.sock"), "POST", "/stats/reset"),
 		socketAttack("send requests to (flood) another attendee's mock server", filepath.Join(victimHome, ".video-server.sock"), "GET", "/videos?n=1"),
 		readAttack("read a world-readable file in the machine's /tmp", plantedTmp),
+		readAttack("read a world-readable file in the machine's /dev/shm", plantedShm),
 		readAttack("read another attendee's command line in /proc", fmt.Sprintf("/proc/%d/cmdline", victimServer)),
 		readAttack("read the hub's command line in /proc", fmt.Sprintf("/proc/%d/cmdline", hubPID)),
 		bigFileAttack("write a file larger than the limit (a full disk)", BigFile),
