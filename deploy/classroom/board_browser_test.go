@@ -13,8 +13,8 @@ import (
 
 // boardBrowser logs the host in on the hub's login page in headless
 // Chromium, opens the class board, waits for raiser's row to show a raised
-// hand, saves a screenshot (artifacts/board/board.png, the one the docs
-// show), and clears the hand with the row's button; the row must then show
+// hand, saves screenshots (artifacts/board/board.png, the one the docs
+// show, and board-panel.png, narrowed to a side panel), and clears the hand with the row's button; the row must then show
 // no hand.
 func boardBrowser(t *testing.T, h *hub, host *attendee, raiser string) {
 	t.Helper()
@@ -49,6 +49,11 @@ func boardBrowser(t *testing.T, h *hub, host *attendee, raiser string) {
 	png, err := page.Screenshot(false, &proto.PageCaptureScreenshot{Format: proto.PageCaptureScreenshotFormatPng})
 	must("taking the screenshot", err)
 	must("saving the screenshot", os.WriteFile(filepath.Join(dir, "board.png"), png, 0o644))
+	// A side panel beside the host's own work: the same board, narrowed.
+	must("narrowing the window", page.SetViewport(&proto.EmulationSetDeviceMetricsOverride{Width: 420, Height: 640, DeviceScaleFactor: 1}))
+	png, err = page.Screenshot(false, &proto.PageCaptureScreenshot{Format: proto.PageCaptureScreenshotFormatPng})
+	must("taking the side panel's screenshot", err)
+	must("saving the side panel's screenshot", os.WriteFile(filepath.Join(dir, "board-panel.png"), png, 0o644))
 	clear, err := step().Element(`tr[data-name="` + raiser + `"] button[data-clear]`)
 	must("finding the clear button", err)
 	must("clearing the hand", clear.Click(proto.InputMouseButtonLeft, 1))

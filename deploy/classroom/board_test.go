@@ -191,3 +191,39 @@ func runExercise(ctx context.Context, a *attendee, solve bool) (time.Time, bool,
 	}
 	return time.Now(), last.Status == "ok", nil
 }
+
+// joinWithoutServer signs a up and logs them in without following the
+// login's redirect, which would start their server: an attendee who signed
+// in and has not started yet.
+func (a *attendee) joinWithoutServer(ctx context.Context) error {
+	msg, err := a.signUp(ctx, a.hub.Code)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(msg, "successful") {
+		return fmt.Errorf("sign-up of %q refused: %s", a.Name, msg)
+	}
+	page, _, err := a.do(ctx, http.MethodGet, a.hub.URL+"/hub/login", nil, nil)
+	if err != nil {
+		return err
+	}
+	m := xsrfField.FindSubmatch(page)
+	if m == nil {
+		return fmt.Errorf("the login page has no _xsrf field")
+	}
+	form := url.Values{"_xsrf": {string(m[1])}, "username": {a.Name}, "password": {a.Password}}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, a.hub.URL+"/hub/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", a.hub.URL+"/hub/")
+	stay := *a.client
+	stay.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := stay.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || strings.HasSuffix(resp.Header.Get("Location"), "/hub/login") {
+		return fmt.Errorf("login of %q: %s to %q, want a redirect away from the login page", a.Name, resp.Status, resp.Header.Get("Location"))
+	}
+	return nil
+}

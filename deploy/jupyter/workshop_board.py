@@ -29,6 +29,7 @@ server reaches it (e.g. http://127.0.0.1:8011/services/board/); without it,
 or without JUPYTERHUB_API_TOKEN, this does nothing.
 """
 
+import asyncio
 import collections
 import json
 import os
@@ -42,9 +43,11 @@ import urllib.request
 REPORT_TIMEOUT = 2.0
 # At most this many test and hand reports wait to be sent; more are dropped.
 MAX_WAITING = 32
-# How often the kernels of the server are looked for (a new one is followed
-# from then on).
+# How often the kernels of the server are looked for: a kernel is followed
+# from its start (the server's KERNEL_ACTIONS event); the scan catches any
+# kernel that event missed, and forgets the kernels that are gone.
 SCAN_EVERY_MS = 1000
+KERNEL_ACTIONS = "https://events.jupyter.org/jupyter_server/kernel_actions/v1"
 # At most this many cells being run are remembered per kernel.
 MAX_CELLS = 64
 # A test cell: a line starting with %test.
@@ -141,7 +144,9 @@ class Reporter:
 
 
 class Watcher:
-    """Follows the IOPub channel of every kernel of the server."""
+    """Follows the IOPub channel of every kernel of the server: from the
+    moment the kernel starts (the server's kernel_actions event), and, for
+    kernels that started before, from the next scan."""
 
     def __init__(self, serverapp, reporter):
         self.app, self.reporter = serverapp, reporter
@@ -149,29 +154,57 @@ class Watcher:
         self.paths = {}  # kernel id -> notebook path
         self.cells = {}  # kernel id -> {msg_id: [is_test, failed]}
 
-    async def scan(self):
-        km = self.app.kernel_manager
+    async def on_kernel_action(self, logger, schema_id, data):
+        kid = data.get("kernel_id")
+        if kid and data.get("status") == "success" and data.get("action") in ("start", "restart"):
+            self.follow(kid)
+
+    async def refresh_paths(self):
         try:
-            ids = set(km.list_kernel_ids())
             sessions = await self.app.session_manager.list_sessions()
-        except Exception as e:  # a scan that fails is tried again
-            self.app.log.debug("workshop: board scan: %s", e)
+        except Exception as e:  # tried again at the next scan
+            self.app.log.debug("workshop: board: reading the sessions: %s", e)
             return
         self.paths = {s["kernel"]["id"]: s.get("path", "") for s in sessions if s.get("kernel")}
+
+    async def scan(self):
+        try:
+            ids = set(self.app.kernel_manager.list_kernel_ids())
+        except Exception as e:
+            self.app.log.debug("workshop: board: listing the kernels: %s", e)
+            return
+        await self.refresh_paths()
         for kid in list(self.streams):
             if kid not in ids:
                 self.streams.pop(kid).close()
                 self.cells.pop(kid, None)
         for kid in ids - set(self.streams):
-            try:
-                k = km.get_kernel(kid)
-                stream = k.connect_iopub()
-            except Exception as e:
-                self.app.log.debug("workshop: cannot follow kernel %s: %s", kid, e)
-                continue
-            self.streams[kid] = stream
-            self.cells[kid] = collections.OrderedDict()
-            stream.on_recv(lambda parts, kid=kid, session=k.session: self.on_message(kid, session, parts))
+            self.follow(kid)
+
+    def follow(self, kid):
+        if kid in self.streams:
+            return
+        try:
+            k = self.app.kernel_manager.get_kernel(kid)
+            stream = k.connect_iopub()
+        except Exception as e:
+            self.app.log.debug("workshop: cannot follow kernel %s: %s", kid, e)
+            return
+        self.streams[kid] = stream
+        self.cells[kid] = collections.OrderedDict()
+        stream.on_recv(lambda parts, session=k.session: self.on_message(kid, session, parts))
+
+    def report(self, kid, report):
+        """Sends report with the kernel's notebook, read first if unknown
+        (a kernel started a moment ago)."""
+        if kid in self.paths:
+            self.reporter.put(dict(report, notebook=self.paths[kid]))
+            return
+
+        async def later():
+            await self.refresh_paths()
+            self.reporter.put(dict(report, notebook=self.paths.get(kid, "")))
+        asyncio.ensure_future(later())
 
     def on_message(self, kid, session, parts):
         try:
@@ -194,16 +227,15 @@ class Watcher:
             content = json.loads(content if isinstance(content, (bytes, str)) else bytes(content))
         except ValueError:
             return
-        notebook = self.paths.get(kid, "")
         if kind == "execute_input":
             cells[parent] = [bool(TEST_LINE.search(content.get("code", ""))), False]
             while len(cells) > MAX_CELLS:
                 cells.popitem(last=False)
-            self.reporter.put({"kind": "cell", "notebook": notebook})
+            self.report(kid, {"kind": "cell"})
         elif kind == "status" and content.get("execution_state") == "idle" and parent in cells:
             is_test, failed = cells.pop(parent)
             if is_test:
-                self.reporter.put({"kind": "test", "notebook": notebook, "passed": not failed})
+                self.report(kid, {"kind": "test", "passed": not failed})
 
 
 def _jupyter_server_extension_points():
@@ -220,6 +252,7 @@ def _load_jupyter_server_extension(serverapp):
 
     reporter = Reporter(url, os.environ["JUPYTERHUB_API_TOKEN"], serverapp.log)
     watcher = Watcher(serverapp, reporter)
+    serverapp.event_logger.add_listener(schema_id=KERNEL_ACTIONS, listener=watcher.on_kernel_action)
     PeriodicCallback(watcher.scan, SCAN_EVERY_MS).start()
     try:
         workshop_hand.serve(hand_socket(), reporter)

@@ -40,6 +40,13 @@ func (m Machine) BusyShare() float64 { return share(m.Busy, m.Total) }
 // was counted).
 func (m Machine) StealShare() float64 { return share(m.Steal, m.Total) }
 
+// userHZ is the unit of the machine's counters: Linux's USER_HZ, 100 ticks
+// a second on every architecture it runs on.
+const userHZ = 100
+
+// BusySeconds is Busy in seconds of CPU time, summed over all CPUs.
+func (m Machine) BusySeconds() float64 { return float64(m.Busy) / userHZ }
+
 func share(part, total uint64) float64 {
 	if total == 0 {
 		return 0
