@@ -30,11 +30,14 @@ from traitlets import Unicode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import classroom  # noqa: E402
+import room  # noqa: E402
 
 S = classroom.Settings()
 with open(os.path.join(S.state, "python.json")) as f:
     PYTHON = json.load(f)
 CGROUPS = classroom.Cgroups(S) if S.walls == "on" else None
+ROOM = room.Room(S)  # the room moment's shared server (room.py)
+ROOM.prepare()
 
 # Variables of the host's environment that attendees' servers keep: the mock
 # server's settings (e.g. a smaller latency scale) and the notebooks' knobs.
@@ -126,6 +129,7 @@ class WorkshopSpawner(LocalProcessSpawner):
         if account:
             account_home = home if S.walls == "on" else S.account_home()
             pw = await loop.run_in_executor(None, classroom.ensure_account, S, account, account_home)
+            await loop.run_in_executor(None, ROOM.admit, pw)
             if S.walls == "on":
                 # Whatever an earlier server of theirs left is ended first.
                 await loop.run_in_executor(None, classroom.kill_all_of, pw)
@@ -184,6 +188,7 @@ class WorkshopSpawner(LocalProcessSpawner):
             # Marks every process of the classroom, so that what is left
             # running after it stops can be found.
             "WORKSHOP_CLASSROOM_DIR": S.dir,
+            **ROOM.env(),
         })
         if PYTHON.get("ld_library_path"):
             env["LD_LIBRARY_PATH"] = PYTHON["ld_library_path"]
@@ -291,5 +296,6 @@ ROLES = [
         "services": ["idle-culler"],
     },
 ]
+SERVICES += ROOM.services(os.path.join(S.share, "bin", "workshop-server"))
 c.JupyterHub.services = SERVICES
 c.JupyterHub.load_roles = ROLES
