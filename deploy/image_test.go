@@ -29,7 +29,7 @@ const (
 )
 
 // repoRoot returns the repository root: go test runs in deploy/.
-func repoRoot(t *testing.T) string {
+func repoRoot(t testing.TB) string {
 	t.Helper()
 	root, err := filepath.Abs("..")
 	if err != nil {

@@ -22,7 +22,12 @@
 //
 //  4. proves the exercise's solution: the notebook's declarations and the
 //     solution from its collapsed markdown cell in place of the stub, then
-//     the %test cell, in a fresh kernel: the test must pass.
+//     the %test cell, in a fresh kernel: the test must pass;
+//
+//  5. proves that the test judges what the exercise teaches: each plausible
+//     wrong answer registered for the notebook (sequential, racy, leaking or
+//     hanging, as fits the task) in place of the stub fails the %test cell
+//     within its own deadline, with a message that names the problem.
 //
 // Notebooks run side by side (see TestNotebooks).
 //
@@ -78,6 +83,21 @@ type notebookCheck struct {
 	// such lesson runs at the same time (a lesson about waiting, or a
 	// solution's proof, may).
 	computes bool
+	// wrong are plausible wrong answers to the exercise, each of which the
+	// exercise's test must fail with a message naming the problem.
+	wrong []wrongAnswer
+}
+
+// wrongAnswer is a plausible wrong answer to a notebook's exercise: code
+// that replaces the stub, and a part of the message the exercise's test
+// must fail it with.
+type wrongAnswer struct {
+	name, code, message string
+}
+
+// wrong registers a notebook's plausible wrong answers.
+func wrong(answers ...wrongAnswer) option {
+	return func(c *notebookCheck) { c.wrong = append(c.wrong, answers...) }
 }
 
 // option sets how a notebook's check is scheduled.
@@ -232,7 +252,20 @@ func TestNotebooks(t *testing.T) {
 				start := time.Now()
 				run, err := proofRun(t, tools, committed, proofEnv, s)
 				took := time.Since(start)
+				wrongRuns := make([]*ipynb.Notebook, len(nc.wrong))
+				wrongErrs := make([]error, len(nc.wrong))
+				for i, wa := range nc.wrong {
+					env := append(s.Env(proofURL), runstore.EnvDir+"="+t.TempDir())
+					wrongRuns[i], wrongErrs[i] = answerRun(t, tools, committed, wa.code, env, s)
+				}
 				proof <- func() {
+					for i, wa := range nc.wrong {
+						if wrongErrs[i] != nil {
+							t.Errorf("wrong answer %q: %v", wa.name, wrongErrs[i])
+							continue
+						}
+						checkWrongAnswer(t, wa, wrongRuns[i])
+					}
 					if err != nil {
 						t.Error(err)
 						return
@@ -332,15 +365,47 @@ func proofRun(t *testing.T, tools nbrun.Tools, nb *ipynb.Notebook, env []string,
 	if err != nil {
 		return nil, err
 	}
-	raw, err := sol.Marshal()
+	return executeCopy(t, tools, sol, env, s)
+}
+
+// answerRun runs the notebook's declarations with code in place of the
+// stub, then the %test cell, in a fresh kernel (ipynb's WithAnswer).
+func answerRun(t *testing.T, tools nbrun.Tools, nb *ipynb.Notebook, code string, env []string, s nbrun.Settings) (*ipynb.Notebook, error) {
+	ans, err := nb.WithAnswer(tools.Root, code)
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(t.TempDir(), sol.Name+".ipynb")
+	return executeCopy(t, tools, ans, env, s)
+}
+
+// executeCopy writes nb into a folder of the test's and executes it there.
+func executeCopy(t *testing.T, tools nbrun.Tools, nb *ipynb.Notebook, env []string, s nbrun.Settings) (*ipynb.Notebook, error) {
+	raw, err := nb.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(t.TempDir(), nb.Name+".ipynb")
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		return nil, err
 	}
 	return execute(t, tools, path, env, s)
+}
+
+// checkWrongAnswer checks the run of a wrong answer: the exercise's test
+// ran and failed, within the cell's time, with wa's message.
+func checkWrongAnswer(t *testing.T, wa wrongAnswer, run *ipynb.Notebook) {
+	t.Helper()
+	test := run.Cells[len(run.Cells)-1]
+	passed, failed := test.TestOutcome()
+	switch {
+	case len(failed) == 0:
+		t.Errorf("wrong answer %q: the exercise's test did not fail it (passed %v):\n%s", wa.name, passed, test.Text())
+	case !strings.Contains(test.Text(), wa.message):
+		t.Errorf("wrong answer %q failed the test without naming the problem (want %q):\n%s", wa.name, wa.message, test.Text())
+	}
+	if t.Failed() {
+		keep(t, run, filepath.Join("..", "artifacts", "notebooks"))
+	}
 }
 
 // checkProof checks the proof's run: nothing failed, and the exercise's test

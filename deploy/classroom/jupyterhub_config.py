@@ -19,6 +19,7 @@ import asyncio
 import hmac
 import json
 import os
+import shutil
 import sys
 
 import bcrypt
@@ -29,6 +30,7 @@ from nativeauthenticator.orm import UserInfo
 from traitlets import Unicode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import classboard  # noqa: E402
 import classroom  # noqa: E402
 import room  # noqa: E402
 
@@ -174,7 +176,7 @@ class WorkshopSpawner(LocalProcessSpawner):
             if name in os.environ:
                 env[name] = os.environ[name]
         venv_bin = os.path.join(PYTHON["venv"], "bin")
-        go_bin = os.path.dirname(classroom.shutil.which("go") or "/usr/local/go/bin/go")
+        go_bin = os.path.dirname(shutil.which("go") or "/usr/local/go/bin/go")
         env.update({
             "PATH": os.pathsep.join([os.path.join(S.share, "bin"), venv_bin, go_bin, "/usr/local/bin", "/usr/bin", "/bin"]),
             # The start mechanism of the single-user image, and its inputs.
@@ -190,6 +192,8 @@ class WorkshopSpawner(LocalProcessSpawner):
             "WORKSHOP_CLASSROOM_DIR": S.dir,
             **ROOM.env(),
         })
+        # Where their server reports their progress (classboard.py).
+        env.update(BOARD.attendee_env())
         if PYTHON.get("ld_library_path"):
             env["LD_LIBRARY_PATH"] = PYTHON["ld_library_path"]
         if S.walls in ("on", "off"):
@@ -231,6 +235,7 @@ if S.tls:
     c.JupyterHub.ssl_key = key
 c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{free_port()}"
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{free_port()}"
+BOARD = classboard.Board(S.root, free_port())
 c.ConfigurableHTTPProxy.command = [os.path.join(S.root, "deploy", "classroom", "node_modules", ".bin", "configurable-http-proxy")]
 c.ConfigurableHTTPProxy.pid_file = os.path.join(S.state, "proxy.pid")
 c.JupyterHub.db_url = "sqlite:///" + os.path.join(S.state, "jupyterhub.sqlite")
@@ -288,6 +293,7 @@ SERVICES = [
         "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={S.idle_timeout}",
                     f"--cull-every={max(30, S.idle_timeout // 10)}"],
     },
+    BOARD.service(),
 ]
 ROLES = [
     {
@@ -295,6 +301,7 @@ ROLES = [
         "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
         "services": ["idle-culler"],
     },
+    BOARD.role(),
 ]
 SERVICES += ROOM.services(os.path.join(S.share, "bin", "workshop-server"))
 c.JupyterHub.services = SERVICES

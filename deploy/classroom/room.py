@@ -44,6 +44,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import accounts  # noqa: E402
 import classroom  # noqa: E402
 
 # Where the room lives in CLASSROOM_DIR, and its names.
@@ -91,7 +92,7 @@ class Room:
         if self.account is None:
             return
         gid = pwd.getpwnam(self.account).pw_gid
-        with classroom._account_lock:
+        with accounts._account_lock:
             for attempt in range(5):
                 group = grp.getgrgid(gid)
                 if pw.pw_name in group.gr_mem:

@@ -315,7 +315,9 @@ func secretsIn(n *yaml.Node, path string) []string {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i].Value, n.Content[i+1]
 			p := strings.TrimPrefix(path+"."+k, ".")
-			if v.Kind == yaml.ScalarNode && v.Tag == "!!str" && v.Value != "" && isSecretKey(k) {
+			// A secretKeyRef names where a secret is kept (its Secret and
+			// key), never the secret itself.
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!str" && v.Value != "" && isSecretKey(k) && !strings.HasSuffix(path, ".secretKeyRef") {
 				found = append(found, p)
 			}
 			found = append(found, secretsIn(v, p)...)

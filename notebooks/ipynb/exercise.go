@@ -99,6 +99,22 @@ func (nb *Notebook) WithSolution(repoRoot string) (*Notebook, error) {
 	if err != nil {
 		return nil, err
 	}
+	return nb.withAnswer(repoRoot, ex, ex.SolutionCode, "_solution")
+}
+
+// WithAnswer is WithSolution with code in place of the stub: an answer a
+// learner might give, to prove what the exercise's test says of it.
+func (nb *Notebook) WithAnswer(repoRoot, code string) (*Notebook, error) {
+	ex, err := nb.Exercise()
+	if err != nil {
+		return nil, err
+	}
+	return nb.withAnswer(repoRoot, ex, code, "_answer")
+}
+
+// withAnswer builds WithSolution's notebook with code in place of the stub,
+// named after nb with suffix.
+func (nb *Notebook) withAnswer(repoRoot string, ex Exercise, code, suffix string) (*Notebook, error) {
 	rawCells, ok := nb.doc["cells"].([]any)
 	if !ok || len(rawCells) != len(nb.Cells) {
 		return nil, errors.New("ipynb: the document's cells are not a list")
@@ -109,7 +125,7 @@ func (nb *Notebook) WithSolution(repoRoot string) (*Notebook, error) {
 			sources = append(sources, strings.ReplaceAll(declarations(c.Source), "${GONB_DIR}/..", repoRoot))
 		}
 	}
-	joined, err := joinDeclarations(append(sources, ex.SolutionCode))
+	joined, err := joinDeclarations(append(sources, code))
 	if err != nil {
 		return nil, fmt.Errorf("%s.ipynb: %w", nb.Name, err)
 	}
@@ -129,7 +145,7 @@ func (nb *Notebook) WithSolution(repoRoot string) (*Notebook, error) {
 		doc[k] = v
 	}
 	doc["cells"] = cells
-	out := &Notebook{Name: nb.Name + "_solution", doc: doc}
+	out := &Notebook{Name: nb.Name + suffix, doc: doc}
 	raw, err := out.Marshal()
 	if err != nil {
 		return nil, err

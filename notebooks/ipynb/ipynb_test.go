@@ -184,6 +184,20 @@ func TestWithSolution(t *testing.T) {
 	}
 }
 
+func TestWithAnswer(t *testing.T) {
+	nb := fixture(t)
+	ans, err := nb.WithAnswer("/repo", "// double triples.\nfunc double(x int) int { return 3 * x }")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ans.Cells) != 2 || !strings.HasSuffix(ans.Cells[0].Source, "func double(x int) int { return 3 * x }") || ans.Name != nb.Name+"_answer" {
+		t.Errorf("answer notebook %s, cells %+v: want the declarations, then the answer in place of the stub, then the test", ans.Name, ans.Cells)
+	}
+	if !strings.Contains(ans.Cells[1].Source, "%test") {
+		t.Errorf("the answer notebook's second cell is not the test:\n%s", ans.Cells[1].Source)
+	}
+}
+
 func TestRunAllProblems(t *testing.T) {
 	// A notebook of one lesson cell and the exercise's test cell, whose
 	// outputs are given.

@@ -47,6 +47,15 @@ type Result struct {
 	// about 1 on a quiet machine, much less when other programs took the
 	// cores. 0 when not measured.
 	CPUShare float64 `json:"cpu_share,omitempty"`
+	// OtherCores is, for a run with a lane of pure computation
+	// (WithCPUWork), how many cores other programs kept busy on average
+	// while it ran: the machine's busy time (Linux's /proc/stat) less this
+	// program's CPU time, over the wall time. About 0 on a quiet machine;
+	// 0 when not measured.
+	OtherCores float64 `json:"other_cores,omitempty"`
+	// Tries holds the wall time of every try of a run measured with Best,
+	// in the order they ran; the run's figures are those of the fastest.
+	Tries []float64 `json:"tries,omitempty"`
 	// Error says why the run could not be set up (see Start), or is empty.
 	Error string `json:"error,omitempty"`
 	// Room, for a run against a server the whole room shares (whose
@@ -153,6 +162,10 @@ type Run struct {
 	client *videoapi.Client
 	out    io.Writer
 	cpu0   time.Duration
+	// machine0 is the machine's CPU counters at the start; machineOK says
+	// whether they could be read.
+	machine0  cpustat.Machine
+	machineOK bool
 
 	cpuLane       string
 	hideWaiting   bool
@@ -187,6 +200,7 @@ func Start(ctx context.Context, c *videoapi.Client, name string, opts ...Option)
 		r.err = fmt.Errorf("measure: cannot reset the server's counters, so its figures are missing or mix in earlier requests: %w", err)
 	}
 	r.cpu0 = cpustat.Process()
+	r.machine0, r.machineOK = cpustat.ReadMachine()
 	r.Recorder = timeline.New()
 	if r.progressTotal > 0 {
 		r.stopBar = progress.Follow(r.out, r.progressTotal, r.name, progressEvery, r.finished)
@@ -249,6 +263,9 @@ func (r *Run) Result() Result {
 		}
 	}
 	res.CPUShare = cpuShare(res.CPUSeconds, r.Recorder.Spans(), r.cpuLane, res.Cores)
+	if m, ok := cpustat.ReadMachine(); ok && r.machineOK && r.cpuLane != "" && res.WallSeconds > 0 {
+		res.OtherCores = otherCores(m.Sub(r.machine0).BusySeconds(), res.CPUSeconds, res.WallSeconds)
+	}
 	r.mu.Lock()
 	if len(r.values) > 0 {
 		res.Values = maps.Clone(r.values)

@@ -18,6 +18,9 @@ import (
 func (res Result) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s\n", res.Name, display.Seconds(res.WallSeconds))
+	if tries := res.triesLine(); tries != "" {
+		fmt.Fprintf(&b, "  %s\n", tries)
+	}
 	for _, note := range []string{res.Error, res.Room} {
 		if note != "" {
 			fmt.Fprintf(&b, "  %s\n", note)
@@ -56,6 +59,9 @@ func (res Result) html(rec *timeline.Recorder, hideWaiting bool) string {
 	var b strings.Builder
 	b.WriteString(`<div style="font-size:14px;line-height:1.4">`)
 	fmt.Fprintf(&b, "<div><b>%s</b>: %s</div>", html.EscapeString(res.Name), display.Seconds(res.WallSeconds))
+	if tries := res.triesLine(); tries != "" {
+		fmt.Fprintf(&b, "<div>%s</div>", html.EscapeString(tries))
+	}
 	for _, note := range []string{res.Error, res.Room} {
 		if note != "" {
 			fmt.Fprintf(&b, "<div><i>%s</i></div>", html.EscapeString(note))
