@@ -22,7 +22,13 @@
 //
 //  4. proves the exercise's solution: the notebook's declarations and the
 //     solution from its collapsed markdown cell in place of the stub, then
-//     the %test cell, in a fresh kernel: the test must pass.
+//     the %test cell, in a fresh kernel: the test must pass;
+//
+//  5. proves that the test judges the concurrency: each plausible wrong
+//     answer registered for the notebook (sequential, racy or leaking, as
+//     fits the task: it gives the right output the wrong way) in place of
+//     the stub must fail the %test cell, within the cell's time, with a
+//     message that names the problem.
 //
 // Notebooks run side by side (see TestNotebooks).
 //
@@ -78,6 +84,22 @@ type notebookCheck struct {
 	// such lesson runs at the same time (a lesson about waiting, or a
 	// solution's proof, may).
 	computes bool
+	// wrong are plausible wrong answers the exercise's test must fail.
+	wrong []wrongAnswer
+}
+
+// wrongAnswer is a plausible wrong answer to a notebook's exercise: code in
+// place of the stub, and what the failing test must say about it.
+type wrongAnswer struct {
+	what string // the mistake, for the check's messages
+	code string // the answer's cell
+	want string // part of the test's failure message
+}
+
+// wrong registers a plausible wrong answer that the exercise's test must
+// fail with a message containing want.
+func wrong(what, code, want string) option {
+	return func(c *notebookCheck) { c.wrong = append(c.wrong, wrongAnswer{what, code, want}) }
 }
 
 // option sets how a notebook's check is scheduled.
@@ -232,6 +254,11 @@ func TestNotebooks(t *testing.T) {
 				start := time.Now()
 				run, err := proofRun(t, tools, committed, proofEnv, s)
 				took := time.Since(start)
+				var wrongRun *ipynb.Notebook
+				var wrongErr error
+				if err == nil && len(nc.wrong) > 0 {
+					wrongRun, wrongErr = wrongRunOf(t, tools, committed, nc.wrong, proofEnv, s)
+				}
 				proof <- func() {
 					if err != nil {
 						t.Error(err)
@@ -239,6 +266,11 @@ func TestNotebooks(t *testing.T) {
 					}
 					checkProof(t, committed.Name, run)
 					t.Logf("%s: the solution's proof took %.1fs", name, took.Seconds())
+					if wrongErr != nil {
+						t.Error(wrongErr)
+					} else if wrongRun != nil {
+						checkWrong(t, nc.wrong, wrongRun)
+					}
 				}
 			}()
 			defer func() { (<-proof)() }()
@@ -332,11 +364,17 @@ func proofRun(t *testing.T, tools nbrun.Tools, nb *ipynb.Notebook, env []string,
 	if err != nil {
 		return nil, err
 	}
-	raw, err := sol.Marshal()
+	return executeCopy(t, tools, sol, env, s)
+}
+
+// executeCopy writes a notebook made for a check into a temporary folder
+// and runs it there.
+func executeCopy(t *testing.T, tools nbrun.Tools, nb *ipynb.Notebook, env []string, s nbrun.Settings) (*ipynb.Notebook, error) {
+	raw, err := nb.Marshal()
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(t.TempDir(), sol.Name+".ipynb")
+	path := filepath.Join(t.TempDir(), nb.Name+".ipynb")
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		return nil, err
 	}
@@ -353,6 +391,50 @@ func checkProof(t *testing.T, name string, run *ipynb.Notebook) {
 	test := run.Cells[len(run.Cells)-1]
 	if passed, failed := test.TestOutcome(); len(passed) == 0 || len(failed) > 0 {
 		t.Errorf("%s: the exercise's test does not pass with the solution (passed %v, failed %v):\n%s", name, passed, failed, test.Text())
+	}
+	if t.Failed() {
+		keep(t, run, filepath.Join("..", "artifacts", "notebooks"))
+	}
+}
+
+// wrongRunOf runs the notebook's declarations with each wrong answer in
+// turn in place of the stub, each followed by the %test cell, in one fresh
+// kernel (ipynb's WithAnswers).
+func wrongRunOf(t *testing.T, tools nbrun.Tools, nb *ipynb.Notebook, answers []wrongAnswer, env []string, s nbrun.Settings) (*ipynb.Notebook, error) {
+	var codes []string
+	for _, a := range answers {
+		codes = append(codes, a.code)
+	}
+	run, err := nb.WithAnswers(tools.Root, "_wrong", codes...)
+	if err != nil {
+		return nil, err
+	}
+	return executeCopy(t, tools, run, env, s)
+}
+
+// checkWrong checks that the exercise's test failed every wrong answer as a
+// test fails (not a build error, not a hang the cell's timeout ended), with
+// a message that names the mistake.
+func checkWrong(t *testing.T, answers []wrongAnswer, run *ipynb.Notebook) {
+	t.Helper()
+	if len(run.Cells) != 2*len(answers) {
+		t.Fatalf("the wrong answers' notebook has %d cells, want %d", len(run.Cells), 2*len(answers))
+	}
+	for k, a := range answers {
+		answer, test := run.Cells[2*k], run.Cells[2*k+1]
+		if p := run.Problems(func(c ipynb.Cell) bool { return c.Index != answer.Index }); len(p) > 0 {
+			t.Errorf("wrong answer %q does not compile or run: %s", a.what, strings.Join(p, "; "))
+			continue
+		}
+		passed, failed := test.TestOutcome()
+		switch {
+		case len(failed) == 0:
+			t.Errorf("wrong answer %q: the exercise's test did not fail it (passed %v):\n%s", a.what, passed, test.Text())
+		case !strings.Contains(test.Text(), a.want):
+			t.Errorf("wrong answer %q failed, but the message does not say %q:\n%s", a.what, a.want, test.Text())
+		default:
+			t.Logf("wrong answer %q failed the test, saying %q", a.what, a.want)
+		}
 	}
 	if t.Failed() {
 		keep(t, run, filepath.Join("..", "artifacts", "notebooks"))

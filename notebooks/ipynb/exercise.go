@@ -99,6 +99,23 @@ func (nb *Notebook) WithSolution(repoRoot string) (*Notebook, error) {
 	if err != nil {
 		return nil, err
 	}
+	return nb.WithAnswers(repoRoot, "_solution", ex.SolutionCode)
+}
+
+// WithAnswers returns a notebook that puts each of answers in turn in place
+// of the exercise's stub and runs the %test cell after it: the first answer
+// joined to the notebook's declarations as WithSolution does, each later one
+// in a cell of its own that replaces the earlier answer's declarations, as a
+// learner's edited cell replaces them. Cells 2k and 2k+1 are answer k and its
+// test. The notebook's name gets suffix.
+func (nb *Notebook) WithAnswers(repoRoot, suffix string, answers ...string) (*Notebook, error) {
+	ex, err := nb.Exercise()
+	if err != nil {
+		return nil, err
+	}
+	if len(answers) == 0 {
+		return nil, errors.New("ipynb: no answer to try")
+	}
 	rawCells, ok := nb.doc["cells"].([]any)
 	if !ok || len(rawCells) != len(nb.Cells) {
 		return nil, errors.New("ipynb: the document's cells are not a list")
@@ -109,7 +126,7 @@ func (nb *Notebook) WithSolution(repoRoot string) (*Notebook, error) {
 			sources = append(sources, strings.ReplaceAll(declarations(c.Source), "${GONB_DIR}/..", repoRoot))
 		}
 	}
-	joined, err := joinDeclarations(append(sources, ex.SolutionCode))
+	joined, err := joinDeclarations(append(sources, answers[0]))
 	if err != nil {
 		return nil, fmt.Errorf("%s.ipynb: %w", nb.Name, err)
 	}
@@ -119,17 +136,26 @@ func (nb *Notebook) WithSolution(repoRoot string) (*Notebook, error) {
 		c["source"] = src
 		c["outputs"] = []any{}
 		c["execution_count"] = nil
+		if len(cells) > 1 {
+			c["id"] = fmt.Sprintf("answer-%d", len(cells))
+		}
 		cells = append(cells, c)
 	}
-	add(ex.Stub.Index, joined)
-	add(ex.Test.Index, ex.Test.Source)
+	for k, answer := range answers {
+		if k == 0 {
+			add(ex.Stub.Index, joined)
+		} else {
+			add(ex.Stub.Index, answer)
+		}
+		add(ex.Test.Index, ex.Test.Source)
+	}
 
 	doc := make(map[string]any, len(nb.doc))
 	for k, v := range nb.doc {
 		doc[k] = v
 	}
 	doc["cells"] = cells
-	out := &Notebook{Name: nb.Name + "_solution", doc: doc}
+	out := &Notebook{Name: nb.Name + suffix, doc: doc}
 	raw, err := out.Marshal()
 	if err != nil {
 		return nil, err

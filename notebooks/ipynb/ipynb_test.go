@@ -184,6 +184,32 @@ func TestWithSolution(t *testing.T) {
 	}
 }
 
+func TestWithAnswers(t *testing.T) {
+	nb := fixture(t)
+	wrong := []string{"func double(x int) int { return x }", "func double(x int) int { return 3 * x }"}
+	run, err := nb.WithAnswers("/repo", "_wrong", wrong...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Name != nb.Name+"_wrong" || len(run.Cells) != 4 {
+		t.Fatalf("%s: %d cells, want 4 (answer, test, answer, test)", run.Name, len(run.Cells))
+	}
+	if !strings.Contains(run.Cells[0].Source, "// fetch is declared here.") || !strings.HasSuffix(run.Cells[0].Source, wrong[0]) {
+		t.Errorf("first answer's cell does not join the declarations and the answer:\n%s", run.Cells[0].Source)
+	}
+	if run.Cells[2].Source != wrong[1] {
+		t.Errorf("second answer's cell = %q, want the answer alone", run.Cells[2].Source)
+	}
+	for _, i := range []int{1, 3} {
+		if !run.Cells[i].IsTest() {
+			t.Errorf("cell %d is not the %%test cell", i)
+		}
+	}
+	if _, err := nb.WithAnswers("/repo", "_wrong"); err == nil {
+		t.Error("no answer: want an error")
+	}
+}
+
 func TestRunAllProblems(t *testing.T) {
 	// A notebook of one lesson cell and the exercise's test cell, whose
 	// outputs are given.
