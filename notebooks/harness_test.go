@@ -42,6 +42,7 @@ package notebooks
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"net"
@@ -412,33 +413,48 @@ func wrongRunOf(t *testing.T, tools nbrun.Tools, nb *ipynb.Notebook, answers []w
 	return executeCopy(t, tools, run, env, s)
 }
 
-// checkWrong checks that the exercise's test failed every wrong answer as a
-// test fails (not a build error, not a hang the cell's timeout ended), with
-// a message that names the mistake.
+// checkWrong checks that the exercise's test failed every wrong answer
+// (see wrongProblems).
 func checkWrong(t *testing.T, answers []wrongAnswer, run *ipynb.Notebook) {
 	t.Helper()
-	if len(run.Cells) != 2*len(answers) {
-		t.Fatalf("the wrong answers' notebook has %d cells, want %d", len(run.Cells), 2*len(answers))
+	for _, p := range wrongProblems(answers, run) {
+		t.Error(p)
 	}
+	if t.Failed() {
+		keep(t, run, filepath.Join("..", "artifacts", "notebooks"))
+		return
+	}
+	for _, a := range answers {
+		t.Logf("wrong answer %q failed the test, saying %q", a.what, a.want)
+	}
+}
+
+// wrongProblems says what is wrong with the run of the wrong answers: each
+// answer must compile and run, and the exercise's test after it must fail
+// as a test fails (not a build error, not a hang the cell's timeout ended),
+// with a message that names the mistake.
+func wrongProblems(answers []wrongAnswer, run *ipynb.Notebook) []string {
+	if len(run.Cells) != 2*len(answers) {
+		return []string{fmt.Sprintf("the wrong answers' notebook has %d cells, want %d", len(run.Cells), 2*len(answers))}
+	}
+	var bad []string
 	for k, a := range answers {
 		answer, test := run.Cells[2*k], run.Cells[2*k+1]
 		if p := run.Problems(func(c ipynb.Cell) bool { return c.Index != answer.Index }); len(p) > 0 {
-			t.Errorf("wrong answer %q does not compile or run: %s", a.what, strings.Join(p, "; "))
+			bad = append(bad, fmt.Sprintf("wrong answer %q does not compile or run: %s", a.what, strings.Join(p, "; ")))
 			continue
 		}
 		passed, failed := test.TestOutcome()
 		switch {
+		case test.ExecutionCount == nil:
+			bad = append(bad, fmt.Sprintf("wrong answer %q: the exercise's test was not executed (it hung until the cell's timeout, or an earlier cell stopped the run)", a.what))
 		case len(failed) == 0:
-			t.Errorf("wrong answer %q: the exercise's test did not fail it (passed %v):\n%s", a.what, passed, test.Text())
+			bad = append(bad, fmt.Sprintf("wrong answer %q: the exercise's test did not fail it (passed %v):\n%s", a.what, passed, test.Text()))
 		case !strings.Contains(test.Text(), a.want):
-			t.Errorf("wrong answer %q failed, but the message does not say %q:\n%s", a.what, a.want, test.Text())
-		default:
-			t.Logf("wrong answer %q failed the test, saying %q", a.what, a.want)
+			bad = append(bad, fmt.Sprintf("wrong answer %q failed, but the message does not say %q:\n%s", a.what, a.want, test.Text()))
 		}
 	}
-	if t.Failed() {
-		keep(t, run, filepath.Join("..", "artifacts", "notebooks"))
-	}
+	return bad
 }
 
 // keep copies an executed notebook into dir so it can be opened after the run.
@@ -458,4 +474,44 @@ func keep(t *testing.T, nb *ipynb.Notebook, dir string) {
 	}
 	abs, _ := filepath.Abs(p)
 	t.Logf("executed notebook kept at %s", abs)
+}
+
+// TestWrongProblems runs the rule for wrong answers on made-up runs, in the
+// fast layer: a test that fails with the right words passes the rule; one
+// that passes, fails for another reason, or never ran breaks it.
+func TestWrongProblems(t *testing.T) {
+	// run is an executed notebook of one answer and its test, whose output
+	// is testOut (no output: the test cell never ran).
+	run := func(testOut string) *ipynb.Notebook {
+		test := `{"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [], "source": "%test"}`
+		if testOut != "" {
+			out, _ := json.Marshal(testOut)
+			test = `{"cell_type": "code", "execution_count": 2, "metadata": {}, "source": "%test",
+				"outputs": [{"output_type": "stream", "name": "stdout", "text": ` + string(out) + `}]}`
+		}
+		raw := `{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+			{"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [], "source": "func double() {}"}, ` + test + `]}`
+		nb, err := ipynb.Parse("wrong", []byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return nb
+	}
+	answers := []wrongAnswer{{what: "a plain loop", code: "func double() {}", want: "ran one after another"}}
+	tests := []struct {
+		name, testOut, want string // want: part of the complaint, "" for none
+	}{
+		{"failed, naming the mistake", "=== RUN   TestDouble\n    the calls ran one after another\n--- FAIL: TestDouble (0.10s)\nFAIL\n", ""},
+		{"passed", "=== RUN   TestDouble\n--- PASS: TestDouble (0.10s)\nPASS\n", "did not fail it"},
+		{"failed for another reason", "=== RUN   TestDouble\n    want [2 4]\n--- FAIL: TestDouble (0.10s)\nFAIL\n", "does not say"},
+		{"never ran", "", "not executed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := strings.Join(wrongProblems(answers, run(tt.testOut)), "; ")
+			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Errorf("wrongProblems = %q, want %q", got, tt.want)
+			}
+		})
+	}
 }
