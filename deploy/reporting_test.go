@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-async-workshop/workshop/deploy/board"
+	"github.com/go-async-workshop/workshop/internal/percentile"
 	"github.com/go-async-workshop/workshop/notebooks/kernelclient"
 	"github.com/go-async-workshop/workshop/notebooks/nbrun"
 )
@@ -216,17 +217,21 @@ func BenchmarkReportingCost(b *testing.B) {
 					times[i] = append(times[i], run(ctx, b, configs[i].k, cell.code).Elapsed)
 				}
 			}
+			median := func(ds []time.Duration) time.Duration { return percentile.Of(ds, 50) }
 			base := median(times[0])
 			for i, c := range configs {
-				fmt.Printf("%-13s %-14s p50 %6.0f ms  (%.3f of no board)\n", cell.name, c.name,
-					float64(median(times[i]).Microseconds())/1000, float64(median(times[i]))/float64(base))
+				// The median of the round-by-round differences to the server
+				// without a board: each round's cells ran a moment apart, so
+				// the machine's load changes less between them than over the
+				// whole run.
+				diffs := make([]time.Duration, len(times[i]))
+				for r := range diffs {
+					diffs[r] = times[i][r] - times[0][r]
+				}
+				fmt.Printf("%-13s %-14s p50 %6.0f ms  (%.3f of no board; paired difference, median %+5.1f ms)\n", cell.name, c.name,
+					float64(median(times[i]).Microseconds())/1000, float64(median(times[i]))/float64(base),
+					float64(percentile.Of(diffs, 50).Microseconds())/1000)
 			}
 		}
 	}
-}
-
-// median returns the middle of ds.
-func median(ds []time.Duration) time.Duration {
-	s := slices.Sorted(slices.Values(ds))
-	return s[len(s)/2]
 }
