@@ -93,6 +93,8 @@ bench: setup
 	go run ./snippets/cmd/contentwarningsbench
 	go run ./notebooks/cellbench
 	go test -run '^$$' -bench BenchmarkClassroom -benchtime 1x -timeout 90m ./deploy/classroom
+	go test -run '^$$' -bench BenchmarkClassPace -benchtime 1x ./deploy/board
+	go test -run '^$$' -bench BenchmarkReportingCost -benchtime 1x -timeout 40m ./deploy
 
 notebooks: setup
 	go test ./notebooks -run TestNotebooks -timeout 90m -args -update

@@ -21,7 +21,7 @@
 #                         (default: made for the class, from the OS's random source)
 #   CLASSROOM_MAX_SERVERS, CLASSROOM_IDLE_TIMEOUT, CLASSROOM_CPU_LIMIT,
 #   CLASSROOM_MEMORY_LIMIT, CLASSROOM_PIDS_LIMIT, CLASSROOM_WALLS, ...
-#                         see deploy/classroom/classroom.py
+#                         see deploy/classroom/settings.py
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -59,9 +59,10 @@ classroom_py() { .venv/bin/python "$ROOT/deploy/classroom/classroom.py" "$@"; }
 # Bad settings stop here, before anything is built or made.
 classroom_py check
 
-step "building the video server and the kernel launcher"
+step "building the video server, the kernel launcher and the class board"
 go build -o .bin/workshop-server ./server
 go build -o .bin/workshop-kernel ./deploy/jupyter/cmd/workshop-kernel
+go build -o .bin/workshop-board ./deploy/board/cmd/workshop-board
 
 # Settings are checked (and the class's secrets, certificate and read-only
 # install made) before anything listens; the banner comes from here.

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-async-workshop/workshop/internal/percentile"
 )
 
 // What BenchmarkClassroom measures.
@@ -241,9 +243,9 @@ func measureClass(b *testing.B, n int, w workload, walls string) classFigures {
 	for _, c := range slices.SortedFunc(maps.Values(slowest), func(a, b cellRun) int { return cmp.Compare(b.Elapsed, a.Elapsed) }) {
 		f.Slow = append(f.Slow, fmt.Sprintf("cell %d (%s) %.1fs", c.Index+1, clipLine(c.FirstLine, 40), c.Elapsed.Seconds()))
 	}
-	f.SpawnP50, f.Spawn = percentile(spawns, 50), percentile(spawns, 100)
-	f.FirstCell = percentile(firsts, 50)
-	f.CellP50, f.CellP95 = percentile(cells, 50), percentile(cells, 95)
+	f.SpawnP50, f.Spawn = percentile.Of(spawns, 50), percentile.Of(spawns, 100)
+	f.FirstCell = percentile.Of(firsts, 50)
+	f.CellP50, f.CellP95 = percentile.Of(cells, 50), percentile.Of(cells, 95)
 	if len(samples) > 0 {
 		slices.Sort(samples)
 		f.MemoryP50, f.MemoryMax = samples[len(samples)/2], samples[len(samples)-1]
@@ -257,17 +259,6 @@ func clipLine(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
-}
-
-// percentile returns the p-th percentile (nearest rank) of ds.
-func percentile(ds []time.Duration, p int) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := (p*len(s)+99)/100 - 1
-	return s[min(max(i, 0), len(s)-1)]
 }
 
 // memoryByHome sums the proportional set size (PSS: each shared page

@@ -49,7 +49,11 @@ const (
 	HubStopTimeout = 90 * time.Second
 	// LeftoverGrace is how long processes may take to exit after the hub.
 	LeftoverGrace = 20 * time.Second
-	setupHint     = "run `make setup` in the repository root (it installs JupyterHub, configurable-http-proxy and the GoNB kernel into the repository)"
+	// HubRequestTimeout bounds one request to the hub: it answers in
+	// milliseconds when idle, in seconds while it spawns a class on a busy
+	// machine.
+	HubRequestTimeout = time.Minute
+	setupHint         = "run `make setup` in the repository root (it installs JupyterHub, configurable-http-proxy and the GoNB kernel into the repository)"
 )
 
 // hub is a classroom hub started by scripts/classroom.sh.
@@ -129,7 +133,7 @@ func startHub(t testing.TB, env ...string) *hub {
 		Prefix:  prefix,
 		Walled:  os.Geteuid() == 0 && !slices.Contains(env, "CLASSROOM_WALLS=off"),
 		Admin:   "host",
-		HTTP:    &http.Client{Timeout: 5 * time.Second},
+		HTTP:    &http.Client{Timeout: HubRequestTimeout},
 		logPath: filepath.Join(artifacts(t), "hub-"+strings.NewReplacer("/", "-", " ", "_").Replace(t.Name())+".log"),
 		done:    make(chan struct{}),
 	}

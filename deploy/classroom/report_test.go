@@ -8,22 +8,6 @@ import (
 
 // These run in -short too: they check the benchmark's arithmetic and verdict.
 
-func TestPercentile(t *testing.T) {
-	ds := []time.Duration{5, 1, 4, 2, 3, 10, 9, 8, 7, 6}
-	tests := []struct {
-		p    int
-		want time.Duration
-	}{{50, 5}, {95, 10}, {100, 10}, {10, 1}, {0, 1}}
-	for _, tt := range tests {
-		if got := percentile(ds, tt.p); got != tt.want {
-			t.Errorf("percentile(%d) = %v, want %v", tt.p, got, tt.want)
-		}
-	}
-	if got := percentile(nil, 50); got != 0 {
-		t.Errorf("percentile(nil) = %v, want 0", got)
-	}
-}
-
 func TestReport(t *testing.T) {
 	row := func(n int, p95 time.Duration, others float64) classFigures {
 		return classFigures{Attendees: n, CellP95: p95, Others: others}

@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // printedFingerprint finds the certificate fingerprint the script printed
@@ -29,7 +28,7 @@ func (h *hub) trustPrinted(t testing.TB) {
 	}
 	h.Fingerprint = m[1]
 	h.URL = strings.Replace(h.URL, "http://", "https://", 1)
-	h.HTTP = &http.Client{Timeout: 5 * time.Second, Transport: pinnedTransport(h.Fingerprint)}
+	h.HTTP = &http.Client{Timeout: HubRequestTimeout, Transport: pinnedTransport(h.Fingerprint)}
 }
 
 // pinnedTransport is an HTTP transport that accepts only a server

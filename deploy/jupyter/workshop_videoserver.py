@@ -72,9 +72,14 @@ SKIP_ANYWHERE = {"testdata", "browsercheck", "cellimports", "__pycache__"}
 SKIP_PATHS = {
     os.path.join("notebooks", "ipynb"),  # the notebooks' checks
     os.path.join("notebooks", "nbrun"),
-    os.path.join("internal", "chromium"),  # the tests' tools (internal/ also holds what programs share)
+    # the tests' and scripts' own (internal/ also holds what programs share;
+    # deploy/testtools_test.go lists them)
+    os.path.join("internal", "chromium"),
     os.path.join("internal", "cmdtest"),
+    os.path.join("internal", "composefile"),
+    os.path.join("internal", "cpuhog"),
     os.path.join("internal", "leakcheck"),
+    os.path.join("internal", "lessons"),
 }
 
 _HERE = os.path.dirname(os.path.abspath(__file__))

@@ -315,7 +315,9 @@ func secretsIn(n *yaml.Node, path string) []string {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i].Value, n.Content[i+1]
 			p := strings.TrimPrefix(path+"."+k, ".")
-			if v.Kind == yaml.ScalarNode && v.Tag == "!!str" && v.Value != "" && isSecretKey(k) {
+			// A secretKeyRef names where a secret is kept (its Secret and
+			// key), never the secret itself.
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!str" && v.Value != "" && isSecretKey(k) && !strings.HasSuffix(path, ".secretKeyRef") {
 				found = append(found, p)
 			}
 			found = append(found, secretsIn(v, p)...)
@@ -505,6 +507,12 @@ func checkDoor(t *testing.T, c class) {
 	re, err := regexp.Compile(pattern)
 	if pattern == "" || err != nil || !re.MatchString(admin) || re.MatchString("Alice") || re.MatchString("a/b") {
 		t.Errorf("Authenticator.username_pattern %q (%v): want lowercase names, %s among them", pattern, err, admin)
+	}
+	// One name rule for both kinds of class.
+	if src, err := os.ReadFile(filepath.Join("..", "classroom", "settings.py")); err != nil {
+		t.Error(err)
+	} else if m := regexp.MustCompile(`(?m)^NAME_PATTERN = r"([^"]+)"$`).FindSubmatch(src); m == nil || string(m[1]) != pattern {
+		t.Errorf("Authenticator.username_pattern %q is not the one-machine classroom's NAME_PATTERN (%q)", pattern, m)
 	}
 	templates := false
 	for _, code := range c.hub.Hub.ExtraConfig {

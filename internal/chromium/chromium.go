@@ -33,9 +33,11 @@ const (
 	// InstallHint says how to get it; the tests never download a browser.
 	InstallHint = "install the system browser, e.g. `sudo apt-get install chromium` (the tests never download one)"
 
-	DefaultWidth        = 1280
-	DefaultHeight       = 900
-	DefaultStartTimeout = 60 * time.Second
+	DefaultWidth  = 1280
+	DefaultHeight = 900
+	// DefaultStartTimeout bounds the browser's start: a second on a quiet
+	// machine, tens of seconds on a busy one.
+	DefaultStartTimeout = 3 * time.Minute
 )
 
 // Find returns the Chromium program: Path, or "chromium" on PATH. Its error

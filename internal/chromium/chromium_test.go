@@ -9,6 +9,10 @@ import (
 	"time"
 )
 
+// pageTimeout bounds each wait for the page (loading, an element, its
+// console errors): generous, for a busy machine's browser.
+const pageTimeout = time.Minute
+
 func TestOptionsDefaults(t *testing.T) {
 	o := Options{}.withDefaults()
 	if o.Width != DefaultWidth || o.Height != DefaultHeight || o.StartTimeout != DefaultStartTimeout {
@@ -40,17 +44,17 @@ setTimeout(() => { throw new Error("boom") }, 0);
 	b := Start(t, Options{Width: 420, Height: 700})
 	page := b.Page(t)
 	console := WatchConsole(page)
-	if err := page.Timeout(30 * time.Second).Navigate(srv.URL); err != nil {
+	if err := page.Timeout(pageTimeout).Navigate(srv.URL); err != nil {
 		t.Fatal(err)
 	}
-	el, err := page.Timeout(10 * time.Second).Element("#size")
+	el, err := page.Timeout(pageTimeout).Element("#size")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := el.MustText(); got != "420x700" {
 		t.Errorf("page size %q, want 420x700", got)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(pageTimeout)
 	for len(console.Errors()) < 2 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -93,10 +93,10 @@ func Spin(ctx context.Context, cores int) {
 var sink atomic.Uint64
 
 // Start starts a hog of cores cores beside the test and stops it when the
-// test ends. The hog is a child process, so the operating system shares the
-// cores between it and everything the test runs, as it would with any other
-// program.
-func Start(t testing.TB, cores int) {
+// test ends, and returns its process id. The hog is a child process, so the
+// operating system shares the cores between it and everything the test
+// runs, as it would with any other program.
+func Start(t testing.TB, cores int) (pid int) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -136,4 +136,5 @@ func Start(t testing.TB, cores int) {
 		t.Fatalf("cpuhog: the hog did not start spinning: %q %v", line, err)
 	}
 	t.Logf("cpuhog: %d core(s) kept busy by process %d", cores, cmd.Process.Pid)
+	return cmd.Process.Pid
 }

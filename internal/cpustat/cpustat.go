@@ -11,10 +11,16 @@ package cpustat
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
+// ClockTick is the unit of the CPU times Linux's /proc gives: the machine's
+// counters here, a process's times in /proc/PID/stat (USER_HZ, 100 a
+// second on every Linux the workshop runs on).
+const ClockTick = 10 * time.Millisecond
+
 // Machine holds the machine's CPU time counters since boot, summed over
-// all CPUs, in clock ticks (Linux's USER_HZ).
+// all CPUs, in clock ticks (ClockTick).
 type Machine struct {
 	Total uint64 // all time, idle included
 	Busy  uint64 // not idle and not waiting for I/O
@@ -33,6 +39,13 @@ func (m Machine) BusyShare() float64 { return share(m.Busy, m.Total) }
 // StealShare is Steal over Total: how much the host took (0 when nothing
 // was counted).
 func (m Machine) StealShare() float64 { return share(m.Steal, m.Total) }
+
+// userHZ is the unit of the machine's counters: Linux's USER_HZ, 100 ticks
+// a second on every architecture it runs on.
+const userHZ = 100
+
+// BusySeconds is Busy in seconds of CPU time, summed over all CPUs.
+func (m Machine) BusySeconds() float64 { return float64(m.Busy) / userHZ }
 
 func share(part, total uint64) float64 {
 	if total == 0 {

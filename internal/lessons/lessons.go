@@ -75,12 +75,9 @@ func ratio(a, b float64) float64 {
 	return a / b
 }
 
-// MinCPUShare is the CPU share (measure.Result's CPUShare: the CPU a run's
-// computing work got, against the cores it could have kept busy) below which
-// the run's report says that other programs were using the machine's cores.
-const MinCPUShare = 0.7
-
 // Busy reports whether other programs took the cores while r computed, by
-// its own measurement: then every time it shows is longer than on a quiet
-// machine, by however much the others took, and its report says so.
-func Busy(r measure.Result) bool { return r.CPUShare > 0 && r.CPUShare < MinCPUShare }
+// its own measurement (measure.Result's MachineBusy: its computing work got
+// much less than the cores it could use, or other programs kept a quarter
+// of a core busy or more): then every time it shows is longer than on a
+// quiet machine, by however much the others took, and its report says so.
+func Busy(r measure.Result) bool { return r.MachineBusy() }

@@ -43,14 +43,18 @@ const (
 	// KernelDisplayName is the kernel JupyterLab must show for it.
 	KernelDisplayName = "Go (gonb)"
 	// Bounds of every wait.
-	JupyterStartTimeout = 90 * time.Second
-	BrowserStartTimeout = 60 * time.Second
+	JupyterStartTimeout = 5 * time.Minute
+	BrowserStartTimeout = 3 * time.Minute
 	PageLoadTimeout     = 2 * time.Minute
 	KernelReadyTimeout  = 2 * time.Minute
 	MenuTimeout         = 30 * time.Second
 	RunTimeout          = 8 * time.Minute
 	ShutdownTimeout     = 30 * time.Second
-	pollInterval        = 500 * time.Millisecond
+	// EvalTimeout bounds one script run in the page (reading its state,
+	// moving the slider): milliseconds on a quiet machine, seconds while a
+	// busy one runs JupyterLab, a kernel and a cell beside it.
+	EvalTimeout  = time.Minute
+	pollInterval = 500 * time.Millisecond
 
 	// Page size; the screenshot grows to the notebook's height up to
 	// MaxScreenshotHeight pixels.
@@ -251,7 +255,7 @@ const sliderJS = `(value) => {
 func useSlider(t *testing.T, page *rod.Page, shot string) {
 	t.Helper()
 	eval := func(value string) (string, bool) {
-		res, err := page.Timeout(10*time.Second).Eval(sliderJS, value)
+		res, err := page.Timeout(EvalTimeout).Eval(sliderJS, value)
 		if err != nil {
 			t.Fatalf("using the slider: %v", err)
 		}
@@ -399,7 +403,7 @@ func waitFor(t *testing.T, page *rod.Page, timeout time.Duration, what string, d
 	}
 	var s notebookState
 	for {
-		res, err := page.Timeout(10 * time.Second).Eval(stateJS)
+		res, err := page.Timeout(EvalTimeout).Eval(stateJS)
 		if err != nil {
 			t.Fatalf("reading JupyterLab's page while waiting for %s: %v", what, err)
 		}
@@ -460,7 +464,7 @@ const outputsJS = `() => {
 // outputs returns what the notebook shows under its code cells.
 func outputs(t *testing.T, page *rod.Page) []output {
 	t.Helper()
-	res, err := page.Timeout(30 * time.Second).Eval(outputsJS)
+	res, err := page.Timeout(EvalTimeout).Eval(outputsJS)
 	if err != nil {
 		t.Fatalf("reading the outputs: %v", err)
 	}
@@ -521,7 +525,7 @@ func screenshot(page *rod.Page, path string) error {
 // screenshotCell saves a PNG of the notebook cell that holds the element
 // selector finds.
 func screenshotCell(page *rod.Page, selector, path string) error {
-	p := page.Timeout(30 * time.Second)
+	p := page.Timeout(EvalTimeout)
 	el, err := p.ElementByJS(rod.Eval(`(sel) => document.querySelector(sel).closest('.jp-Cell')`, selector))
 	if err != nil {
 		return err
@@ -580,10 +584,10 @@ func checkCommittedPictures(t *testing.T, page *rod.Page, nb *ipynb.Notebook) {
 	// it shows as many images as the outputs hold (or gives up, and the
 	// counts below say what it showed).
 	shown := fmt.Sprintf(`() => document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output img').length >= %d`, want)
-	if err := page.Timeout(30 * time.Second).Wait(rod.Eval(shown)); err != nil {
+	if err := page.Timeout(EvalTimeout).Wait(rod.Eval(shown)); err != nil {
 		t.Logf("waiting for JupyterLab to show the %d committed pictures: %v", want, err)
 	}
-	res, err := page.Timeout(30 * time.Second).Eval(picturesJS)
+	res, err := page.Timeout(EvalTimeout).Eval(picturesJS)
 	if err != nil {
 		t.Fatalf("counting the committed pictures: %v", err)
 	}

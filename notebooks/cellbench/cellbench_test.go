@@ -12,34 +12,6 @@ import (
 	"github.com/go-async-workshop/workshop/notebooks/kernelclient"
 )
 
-func TestPercentile(t *testing.T) {
-	ms := func(ns ...int) []time.Duration {
-		var ds []time.Duration
-		for _, n := range ns {
-			ds = append(ds, time.Duration(n)*time.Millisecond)
-		}
-		return ds
-	}
-	tests := []struct {
-		ds   []time.Duration
-		p    int
-		want time.Duration
-	}{
-		{nil, 50, 0},
-		{ms(7), 50, 7 * time.Millisecond},
-		{ms(7), 95, 7 * time.Millisecond},
-		{ms(4, 1, 3, 2), 50, 2 * time.Millisecond},
-		{ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20), 95, 19 * time.Millisecond},
-		{ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21), 95, 20 * time.Millisecond},
-		{ms(5, 1, 9), 100, 9 * time.Millisecond},
-	}
-	for _, tc := range tests {
-		if got := percentile(tc.ds, tc.p); got != tc.want {
-			t.Errorf("percentile(%v, %d) = %v, want %v", tc.ds, tc.p, got, tc.want)
-		}
-	}
-}
-
 func TestSummarize(t *testing.T) {
 	ms := time.Millisecond
 	cells := []cellResult{

@@ -10,10 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// clockTick is the unit of the CPU times in /proc (USER_HZ, 100 on Linux).
-const clockTick = 10 * time.Millisecond
+	"github.com/go-async-workshop/workshop/internal/cpustat"
+)
 
 // procStat is what /proc/PID/stat says about a process.
 type procStat struct {
@@ -50,7 +49,7 @@ func parseStat(line string) (procStat, error) {
 		if err != nil {
 			return procStat{}, fmt.Errorf("stat line %.60q: times: %v", line, err)
 		}
-		s.CPU += time.Duration(n) * clockTick
+		s.CPU += time.Duration(n) * cpustat.ClockTick
 	}
 	return s, nil
 }
@@ -130,46 +129,6 @@ func findProcess(arg string) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("no process has %q on its command line", arg)
-}
-
-// machineCPU returns the machine's busy and total CPU time so far, summed
-// over every core (/proc/stat's first line), and its number of cores.
-func machineCPU() (busy, total time.Duration, cores int, err error) {
-	raw, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	lines := strings.Split(string(raw), "\n")
-	f := strings.Fields(lines[0])
-	if len(f) < 5 || f[0] != "cpu" {
-		return 0, 0, 0, fmt.Errorf("/proc/stat starts with %.60q", lines[0])
-	}
-	for i, v := range f[1:] {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return 0, 0, 0, fmt.Errorf("/proc/stat: %v", err)
-		}
-		d := time.Duration(n) * clockTick
-		total += d
-		if i != 3 && i != 4 { // idle, iowait
-			busy += d
-		}
-	}
-	for _, l := range lines[1:] {
-		if strings.HasPrefix(l, "cpu") {
-			cores++
-		}
-	}
-	return busy, total, cores, nil
-}
-
-// loadAverage returns the 1-minute load average, or "?" if unknown.
-func loadAverage() string {
-	raw, err := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(raw)); err == nil && len(f) > 0 {
-		return f[0]
-	}
-	return "?"
 }
 
 // childrenCPU returns the CPU time so far (with what they waited for) of

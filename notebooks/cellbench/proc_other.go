@@ -22,8 +22,4 @@ func treeCPU(all map[int]procStat, root int, comm string) (total, named time.Dur
 
 func findProcess(arg string) (int, error) { return 0, errNoProc }
 
-func machineCPU() (busy, total time.Duration, cores int, err error) { return 0, 0, 0, errNoProc }
-
-func loadAverage() string { return "?" }
-
 func childrenCPU(pid int, prefix string) map[int]time.Duration { return nil }

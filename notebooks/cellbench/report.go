@@ -2,38 +2,47 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/go-async-workshop/workshop/internal/cpustat"
+	"github.com/go-async-workshop/workshop/internal/percentile"
 )
 
 // Slowest is how many of the slowest cells the report names.
 const Slowest = 8
 
+// errNoMachine: the benchmark reads the machine's CPU counters from Linux's
+// /proc/stat.
+var errNoMachine = errors.New("cellbench reads the machine's CPU counters from /proc/stat: it runs on Linux only")
+
 // machineStart is the machine's state when the runs started.
 type machineStart struct {
-	busy, total time.Duration
-	cores       int
-	load        string
-	at          time.Time
-	ours        time.Duration // this benchmark's CPU (with Jupyter and its kernels)
+	cpu   cpustat.Machine
+	cores int
+	load  string
+	at    time.Time
+	ours  time.Duration // this benchmark's CPU (with Jupyter and its kernels)
 }
 
 // startMachine records the machine's state before the runs.
 func (b *bench) startMachine() error {
-	busy, total, cores, err := machineCPU()
-	if err != nil {
-		return err
+	cpu, ok := cpustat.ReadMachine()
+	if !ok {
+		return errNoMachine
 	}
 	all, err := processes()
 	if err != nil {
 		return err
 	}
 	ours, _ := treeCPU(all, b.self, "")
-	b.machine = machineStart{busy: busy, total: total, cores: cores, load: loadAverage(), at: time.Now(), ours: ours}
+	b.machine = machineStart{cpu: cpu, cores: runtime.NumCPU(), load: cpustat.LoadAverage(), at: time.Now(), ours: ours}
 	return nil
 }
 
@@ -68,27 +77,14 @@ func summarize(cells []cellResult) figures {
 		program += c.Program
 	}
 	n := time.Duration(len(cells))
-	f.P50, f.P95 = percentile(lat, 50), percentile(lat, 95)
-	f.AddedP50, f.AddedP95 = percentile(added, 50), percentile(added, 95)
+	f.P50, f.P95 = percentile.Of(lat, 50), percentile.Of(lat, 95)
+	f.AddedP50, f.AddedP95 = percentile.Of(added, 50), percentile.Of(added, 95)
 	f.CPU, f.Gopls, f.Program = cpu/n, gopls/n, program/n
 	return f
 }
 
-// percentile returns the p-th percentile of ds by the nearest-rank method
-// (p in 1..100): the smallest value with at least p% of the values at or
-// below it.
-func percentile(ds []time.Duration, p int) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	rank := (p*len(s) + 99) / 100 // ceil(p/100 * n)
-	return s[max(rank, 1)-1]
-}
-
 // median returns the median of ds (the lower middle for an even count).
-func median(ds []time.Duration) time.Duration { return percentile(ds, 50) }
+func median(ds []time.Duration) time.Duration { return percentile.Of(ds, 50) }
 
 // report is what the benchmark prints.
 type report struct {
@@ -150,9 +146,9 @@ func (b *bench) report() (report, error) {
 	}
 	r.Slow = slowest(b.results[r.Configs[0]], b.results[r.Configs[len(r.Configs)-1]], Slowest)
 
-	busy, total, _, err := machineCPU()
-	if err != nil {
-		return r, err
+	cpu, ok := cpustat.ReadMachine()
+	if !ok {
+		return r, errNoMachine
 	}
 	all, err := processes()
 	if err != nil {
@@ -160,10 +156,10 @@ func (b *bench) report() (report, error) {
 	}
 	ours, _ := treeCPU(all, b.self, "")
 	m := b.machine
-	r.Machine = machineFigures{Cores: m.cores, LoadStart: m.load, LoadEnd: loadAverage(), Wall: time.Since(m.at)}
-	if d := total - m.total; d > 0 {
-		r.Machine.Busy = float64(busy-m.busy) / float64(d)
-		r.Machine.Ours = float64(ours-m.ours) / float64(d)
+	r.Machine = machineFigures{Cores: m.cores, LoadStart: m.load, LoadEnd: cpustat.LoadAverage(), Wall: time.Since(m.at)}
+	if d := cpu.Sub(m.cpu); d.Total > 0 {
+		r.Machine.Busy = d.BusyShare()
+		r.Machine.Ours = float64(ours-m.ours) / float64(time.Duration(d.Total)*cpustat.ClockTick)
 		r.Machine.Rest = max(r.Machine.Busy-r.Machine.Ours, 0)
 	}
 	return r, nil

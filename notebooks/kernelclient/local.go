@@ -22,8 +22,8 @@ import (
 // Limits of a local server's life.
 const (
 	// DefaultStartTimeout bounds how long Start waits for the server to
-	// answer.
-	DefaultStartTimeout = 60 * time.Second
+	// answer: seconds on a quiet machine, a minute or more on a busy one.
+	DefaultStartTimeout = 3 * time.Minute
 	// StopTimeout bounds how long Stop waits for the server to shut its
 	// kernels down and exit before it is killed.
 	StopTimeout = 15 * time.Second

@@ -267,33 +267,6 @@ func TestRecentLatencies(t *testing.T) {
 	})
 }
 
-func TestPercentile(t *testing.T) {
-	ms := func(v ...int) []time.Duration {
-		out := make([]time.Duration, len(v))
-		for i, x := range v {
-			out[i] = time.Duration(x) * time.Millisecond
-		}
-		return out
-	}
-	tests := []struct {
-		sorted []time.Duration
-		p      float64
-		want   time.Duration
-	}{
-		{ms(7), 0.5, 7 * time.Millisecond},
-		{ms(7), 0.95, 7 * time.Millisecond},
-		{ms(1, 2), 0.5, 1 * time.Millisecond},
-		{ms(1, 2, 3, 4), 0.5, 2 * time.Millisecond},
-		{ms(1, 2, 3, 4), 0.95, 4 * time.Millisecond},
-		{ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20), 0.95, 19 * time.Millisecond},
-	}
-	for _, tt := range tests {
-		if got := percentile(tt.sorted, tt.p); got != tt.want {
-			t.Errorf("percentile(%v, %v) = %v, want %v", tt.sorted, tt.p, got, tt.want)
-		}
-	}
-}
-
 func TestRecentSamplesBounded(t *testing.T) {
 	var r recentLatencies
 	now := time.Unix(1000, 0)

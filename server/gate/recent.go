@@ -1,10 +1,11 @@
 package gate
 
 import (
-	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"github.com/go-async-workshop/workshop/internal/percentile"
 )
 
 // RecentWindow is how far back Recent looks, in recentSlots steps: the
@@ -81,11 +82,5 @@ func summarize(n int, samples []time.Duration) Latencies {
 		return Latencies{}
 	}
 	slices.Sort(samples)
-	return Latencies{Count: n, P50: percentile(samples, 0.50), P95: percentile(samples, 0.95)}
-}
-
-// percentile returns the nearest-rank p-th percentile of sorted samples.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	rank := int(math.Ceil(p*float64(len(sorted)))) - 1
-	return sorted[min(max(rank, 0), len(sorted)-1)]
+	return Latencies{Count: n, P50: percentile.Sorted(samples, 50), P95: percentile.Sorted(samples, 95)}
 }

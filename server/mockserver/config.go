@@ -28,6 +28,8 @@ const (
 	EnvSeed         = "VIDEO_SERVER_SEED"
 	EnvMaxWaiting   = "VIDEO_SERVER_MAX_WAITING"
 	EnvLog          = "VIDEO_SERVER_LOG"
+	EnvShared       = "VIDEO_SERVER_SHARED"
+	EnvSocketGroup  = "VIDEO_SERVER_SOCKET_GROUP"
 )
 
 // Config configures a Server.
@@ -38,6 +40,12 @@ type Config struct {
 	Seed         int64   // seed of the fake data
 	MaxWaiting   int     // 0 = unlimited; else 503 + Retry-After when a gate already has that many waiting
 	Log          bool    // log every request to standard output
+	// Shared marks a server a whole room shares: only its host may change
+	// what everyone sees (see hostOnly).
+	Shared bool
+	// SocketGroup, for a Unix socket, is the group (a name or a number)
+	// whose members may connect too: the socket is then SharedSocketMode.
+	SocketGroup string
 }
 
 // DefaultConfig returns the configuration of the workshop: the talk's
@@ -66,6 +74,9 @@ func (c Config) Validate() error {
 	if c.Videos < 1 || c.Videos > videodb.MaxVideos {
 		return fmt.Errorf("number of videos must be 1..%d, got %d", videodb.MaxVideos, c.Videos)
 	}
+	if _, unix := UnixSocketPath(c.Addr); c.SocketGroup != "" && !unix {
+		return fmt.Errorf("socket group %q: only a Unix socket (unix:/path) has a group", c.SocketGroup)
+	}
 	if c.MaxWaiting < 0 {
 		return fmt.Errorf("max waiting must be 0 (unlimited) or more, got %d", c.MaxWaiting)
 	}
@@ -91,6 +102,8 @@ func BindFlags(fs *flag.FlagSet, cfg *Config, lookupEnv func(string) (string, bo
 	env(EnvSeed, func(v string) (err error) { cfg.Seed, err = strconv.ParseInt(v, 10, 64); return err })
 	env(EnvMaxWaiting, func(v string) (err error) { cfg.MaxWaiting, err = strconv.Atoi(v); return err })
 	env(EnvLog, func(v string) (err error) { cfg.Log, err = strconv.ParseBool(v); return err })
+	env(EnvShared, func(v string) (err error) { cfg.Shared, err = strconv.ParseBool(v); return err })
+	env(EnvSocketGroup, func(v string) error { cfg.SocketGroup = v; return nil })
 
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address host:port, or unix:/path/to/socket ($"+EnvAddr+")")
 	fs.Float64Var(&cfg.LatencyScale, "latency-scale", cfg.LatencyScale, "multiplies every modelled latency; 0 = no sleeping ($"+EnvLatencyScale+")")
@@ -98,5 +111,7 @@ func BindFlags(fs *flag.FlagSet, cfg *Config, lookupEnv func(string) (string, bo
 	fs.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the fake data ($"+EnvSeed+")")
 	fs.IntVar(&cfg.MaxWaiting, "max-waiting", cfg.MaxWaiting, "requests allowed to wait per gate before 503 + Retry-After; 0 = unlimited ($"+EnvMaxWaiting+")")
 	fs.BoolVar(&cfg.Log, "log", cfg.Log, "log every request ($"+EnvLog+")")
+	fs.BoolVar(&cfg.Shared, "shared", cfg.Shared, "a server the whole room shares: PATCH and POST /stats/reset only from its host, the server's own user or root on its Unix socket ($"+EnvShared+")")
+	fs.StringVar(&cfg.SocketGroup, "socket-group", cfg.SocketGroup, "members of this group may connect to the Unix socket too (mode 0660) ($"+EnvSocketGroup+")")
 	return errors.Join(errs...)
 }

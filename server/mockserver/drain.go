@@ -43,6 +43,10 @@ func drainOnClose(c net.Conn) {
 	}
 }
 
+// NetConn returns the connection the listener accepted (its peer's
+// credentials are read from it).
+func (c *drainConn) NetConn() net.Conn { return c.Conn }
+
 // Close, after drainOnClose, first tells the client that the answer is
 // complete (TCP half-close), then reads and discards what it still sends, up
 // to maxDrainBytes or drainTimeout, and only then closes. A second Close

@@ -23,7 +23,7 @@ func Start(cfg Config) (*Running, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, url, err := listen(cfg.Addr)
+	ln, url, err := listen(cfg.Addr, cfg.SocketGroup)
 	if err != nil {
 		return nil, err
 	}

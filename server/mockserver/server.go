@@ -146,12 +146,16 @@ func (s *server) routes() error {
 		if !ok {
 			return fmt.Errorf("endpoint %q (%s %s) has no handler", e.Name, e.Method, e.Route)
 		}
-		a.Add(e.Method, openAPIParam.ReplaceAllString(e.Route, ":$1"), h)
+		chain := []fiber.Handler{h}
+		if e.Method != fiber.MethodGet { // a change to the data: the host's alone on a shared server
+			chain = []fiber.Handler{s.hostOnly, h}
+		}
+		a.Add(e.Method, openAPIParam.ReplaceAllString(e.Route, ":$1"), chain...)
 	}
 	a.Get("/healthz", s.healthz)
 	a.Get("/stats", s.stats)
 	a.Get("/stats/stream", s.statsStream)
-	a.Post("/stats/reset", s.resetStats)
+	a.Post("/stats/reset", s.hostOnly, s.resetStats)
 	a.Get("/openapi.json", s.openAPI)
 	a.Get("/docs", s.docs)
 	a.Get("/dashboard", s.dashboard)
@@ -209,5 +213,5 @@ func errorHandler(c *fiber.Ctx, err error) error {
 // healthz answers GET /healthz: the server is alive, and runs with these
 // settings (clients use the latency scale to predict their runs).
 func (s *server) healthz(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"status": "ok", "latency_scale": s.cfg.LatencyScale, "max_waiting": s.cfg.MaxWaiting})
+	return c.JSON(fiber.Map{"status": "ok", "latency_scale": s.cfg.LatencyScale, "max_waiting": s.cfg.MaxWaiting, "shared": s.cfg.Shared})
 }

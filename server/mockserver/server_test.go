@@ -36,6 +36,13 @@ func startServer(t testing.TB, cfg Config) *Running {
 }
 
 // config returns the default configuration at the given latency scale.
+// waitTimeout bounds every wait of these tests for something the server
+// does over real TCP (a count in GET /stats, an event in the stream). It
+// only says when to give up, so it is generous: a busy machine takes
+// seconds where a quiet one takes milliseconds, and only a server that
+// never does it reaches the bound.
+const waitTimeout = 30 * time.Second
+
 func config(scale float64) Config {
 	cfg := DefaultConfig()
 	cfg.LatencyScale = scale
@@ -133,7 +140,7 @@ func TestConcurrentPatchAndGet(t *testing.T) {
 // waitInFlight polls GET /stats until the gate has n requests holding a slot.
 func waitInFlight(t *testing.T, url, gate string, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(waitTimeout)
 	for {
 		var st map[string]map[string]int
 		_, b := get(t, http.DefaultClient, url+"/stats")
@@ -144,7 +151,7 @@ func waitInFlight(t *testing.T, url, gate string, n int) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("gate %s never had %d in flight; stats %s", gate, n, b)
+			t.Fatalf("gate %s did not have %d in flight within %v; stats %s", gate, n, waitTimeout, b)
 		}
 		time.Sleep(time.Millisecond)
 	}

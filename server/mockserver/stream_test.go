@@ -98,8 +98,8 @@ func (s *stream) next(t *testing.T) streamEvent {
 			t.Fatal("the stream ended")
 		}
 		return e
-	case <-time.After(2 * streamHeartbeat):
-		t.Fatalf("no event within %v", 2*streamHeartbeat)
+	case <-time.After(waitTimeout):
+		t.Fatalf("no event within %v (the server sends one at least every %v)", waitTimeout, streamHeartbeat)
 	}
 	return streamEvent{}
 }
@@ -107,7 +107,7 @@ func (s *stream) next(t *testing.T) streamEvent {
 // waitFor reads events until cond holds.
 func (s *stream) waitFor(t *testing.T, what string, cond func(snapshot) bool) streamEvent {
 	t.Helper()
-	deadline := time.After(30 * time.Second)
+	deadline := time.After(waitTimeout)
 	var video []string // what the events showed of the video gate, for the failure message
 	for {
 		select {
@@ -289,10 +289,10 @@ func videoStats(t *testing.T, url string) gate.Stats {
 // notices a client has gone at its next write: within a heartbeat.
 func waitOpenStreams(t *testing.T, s *server, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * streamHeartbeat)
+	deadline := time.Now().Add(waitTimeout)
 	for s.openStreams() != n {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d streams open, want %d", s.openStreams(), n)
+			t.Fatalf("%d streams open after %v, want %d (a client's going is noticed within a heartbeat, %v)", s.openStreams(), waitTimeout, n, streamHeartbeat)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -19,6 +21,10 @@ const UnixScheme = "unix:"
 
 // SocketMode is the permission of the socket file: its owner only.
 const SocketMode fs.FileMode = 0o600
+
+// SharedSocketMode is the permission of a socket with a group (Config's
+// SocketGroup): its owner and the group's members.
+const SharedSocketMode fs.FileMode = 0o660
 
 // UnixSocketPath returns the socket path of a "unix:" address and true, or
 // "" and false for any other address.
@@ -46,9 +52,10 @@ func validUnixSocket(path string) error {
 }
 
 // listen opens addr: a TCP host:port, or a Unix socket (see UnixScheme),
-// which only the server's own user may connect to. A socket file left by a
-// server that died is replaced; any other file at the path is an error.
-func listen(addr string) (net.Listener, string, error) {
+// which only the server's own user may connect to, and the members of
+// group if it is not "". A socket file left by a server that died is
+// replaced; any other file at the path is an error.
+func listen(addr, group string) (net.Listener, string, error) {
 	path, ok := UnixSocketPath(addr)
 	if !ok {
 		ln, err := net.Listen("tcp", addr)
@@ -78,9 +85,36 @@ func listen(addr string) (net.Listener, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if err := os.Chmod(path, SocketMode); err != nil {
+	if err := shareSocket(path, group); err != nil {
 		ln.Close()
 		return nil, "", err
 	}
 	return ln, "unix://" + path, nil
+}
+
+// shareSocket gives the socket at path its mode: SocketMode, or with a
+// group, that group and SharedSocketMode.
+func shareSocket(path, group string) error {
+	if group == "" {
+		return os.Chmod(path, SocketMode)
+	}
+	gid, err := lookupGroup(group)
+	if err != nil {
+		return err
+	}
+	if err := os.Chown(path, -1, gid); err != nil {
+		return fmt.Errorf("unix socket %s: giving it to group %s: %w", path, group, err)
+	}
+	return os.Chmod(path, SharedSocketMode)
+}
+
+// lookupGroup returns the id of a group given by name or number.
+func lookupGroup(group string) (int, error) {
+	g, err := user.LookupGroup(group)
+	if err != nil {
+		if g, err = user.LookupGroupId(group); err != nil {
+			return 0, fmt.Errorf("socket group %q: no such group", group)
+		}
+	}
+	return strconv.Atoi(g.Gid)
 }

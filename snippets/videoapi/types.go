@@ -1,7 +1,9 @@
 package videoapi
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"time"
 )
 
@@ -39,6 +41,9 @@ type ServerSettings struct {
 	// MaxWaiting is how many requests may queue per gate before the server
 	// answers 503 (0 = unlimited).
 	MaxWaiting int `json:"max_waiting"`
+	// Shared is true for a server the whole room shares: only its host may
+	// change its videos or reset its counters.
+	Shared bool `json:"shared"`
 }
 
 // EndpointStats are the server's counters for one endpoint: requests being
@@ -73,6 +78,14 @@ type APIError struct {
 	StatusCode int
 	Detail     string
 	RetryAfter time.Duration
+}
+
+// IsHostOnly reports whether err is a server's refusal of a request only
+// its host may send: 403, from a server the whole room shares (see
+// ServerSettings.Shared), to PATCH its videos or reset its counters.
+func IsHostOnly(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.StatusCode == http.StatusForbidden
 }
 
 // Error reports the status code and the server's detail.

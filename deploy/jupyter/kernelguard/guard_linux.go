@@ -57,7 +57,12 @@ func Run(argv []string) (int, error) {
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
 
+	env, note := KernelEnv(os.Environ())
+	if note != "" {
+		fmt.Fprintln(os.Stderr, note)
+	}
 	kernel, err := os.StartProcess(path, argv, &os.ProcAttr{
+		Env:   env,
 		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
 		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 	})

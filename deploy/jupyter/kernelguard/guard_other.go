@@ -19,6 +19,11 @@ func Run(argv []string) (int, error) {
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	env, note := KernelEnv(os.Environ())
+	if note != "" {
+		fmt.Fprintln(os.Stderr, note)
+	}
+	cmd.Env = env
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)

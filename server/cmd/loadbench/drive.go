@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-async-workshop/workshop/internal/cpustat"
+	"github.com/go-async-workshop/workshop/internal/percentile"
 )
 
 // loadResult is what one run measured.
@@ -32,12 +33,8 @@ func (r loadResult) cpuPerRequest() time.Duration {
 	return (r.cpu / time.Duration(max(r.requests, 1))).Round(100 * time.Nanosecond)
 }
 
-func (r loadResult) percentile(p float64) time.Duration {
-	if len(r.latencies) == 0 {
-		return 0
-	}
-	return r.latencies[min(int(p*float64(len(r.latencies))), len(r.latencies)-1)]
-}
+// percentile returns the p-th percentile (in percent) of the latencies.
+func (r loadResult) percentile(p float64) time.Duration { return percentile.Sorted(r.latencies, p) }
 
 // merge adds two runs of the same shape together.
 func merge(a, b loadResult) loadResult {

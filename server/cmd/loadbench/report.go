@@ -32,7 +32,7 @@ func printTable(out io.Writer, c config, rows []loadRow) {
 // printMachine prints the zero-latency run and what the machine was doing.
 func printMachine(out io.Writer, c config, zero loadResult, from, to cpustat.Machine, ok bool) {
 	fmt.Fprintf(out, "zero latency: %.0f req/s over %v (%d connections), p99 %v, errors %d\n",
-		zero.rate(), c.zeroWindow, c.conns, zero.percentile(0.99).Round(time.Microsecond), zero.errors)
+		zero.rate(), c.zeroWindow, c.conns, zero.percentile(99).Round(time.Microsecond), zero.errors)
 	steal := "unknown"
 	if d := to.Sub(from); ok && d.Total > 0 {
 		steal = fmt.Sprintf("%.1f%%", 100*float64(d.Steal)/float64(d.Total))
@@ -88,7 +88,7 @@ func dashboardVerdict(n int, without, with, events float64) string {
 func loadFigures(conns int, r loadResult) (share, p50, p99 float64) {
 	ideal := float64(conns) / loadLatency.Seconds()
 	share = r.rate() / ideal
-	p50 = float64(r.percentile(0.50)) / float64(loadLatency)
-	p99 = float64(r.percentile(0.99)) / float64(loadLatency)
+	p50 = float64(r.percentile(50)) / float64(loadLatency)
+	p99 = float64(r.percentile(99)) / float64(loadLatency)
 	return share, p50, p99
 }

@@ -148,18 +148,18 @@ func (c Comparison) missingLine(name string) string {
 	return fmt.Sprintf("%s: not measured yet, run its cell first", name)
 }
 
-// busyNote says which runs' computing work got less than a core, or "".
+// busyNote says in which runs other programs took the cores, or "".
 func (c Comparison) busyNote() string {
 	var busy []string
 	for _, r := range c.Runs {
-		if r.busyMachine() != "" {
+		if r.MachineBusy() {
 			busy = append(busy, r.Name)
 		}
 	}
 	if len(busy) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("Note: in %s, the computing work got less than a core: other programs were using this machine's cores, so these times and speed-ups are not what a quiet machine gives. Run the cells again when it is quiet.", strings.Join(busy, ", "))
+	return fmt.Sprintf("Note: in %s, other programs were using this machine's cores while the work computed (that run's report says how much), so these times and speed-ups are not what a quiet machine gives. Run the cells again when it is quiet.", strings.Join(busy, ", "))
 }
 
 func (c Comparison) text() string {

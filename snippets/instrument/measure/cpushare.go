@@ -62,13 +62,39 @@ func cpuShare(cpu float64, spans []timeline.Span, lane string, cores int) float6
 // minCPUShare is the CPU share below which reports say the machine was busy.
 const minCPUShare = 0.7
 
+// minOtherCores is how many cores other programs must keep busy on average
+// during a computing run for its report to say so: a quarter of a core
+// (a quiet laptop's background stays well below it) makes the run's times
+// visibly longer on a machine of a few cores.
+const minOtherCores = 0.25
+
+// otherCores is how many cores other programs kept busy on average during
+// a run of wall seconds in which the machine was busy for machineBusy
+// seconds of CPU and this program used cpu of them; never below 0.
+func otherCores(machineBusy, cpu, wall float64) float64 {
+	return max(machineBusy-cpu, 0) / wall
+}
+
+// MachineBusy reports whether, by the run's own measurement, other
+// programs took cores it could have computed on: its computing work got
+// much less than a core per piece running (CPUShare), or other programs
+// kept a quarter of a core or more busy while it ran (OtherCores). Then
+// every time it shows is longer than on a quiet machine, and its report
+// says so.
+func (res Result) MachineBusy() bool {
+	return res.CPUShare > 0 && res.CPUShare < minCPUShare || res.OtherCores >= minOtherCores
+}
+
 // busyMachine returns a sentence saying that other programs took the cores
 // during the run, or "" when they did not (or it was not measured).
 func (res Result) busyMachine() string {
-	if res.CPUShare <= 0 || res.CPUShare >= minCPUShare {
+	switch {
+	case !res.MachineBusy():
 		return ""
+	case res.CPUShare > 0 && res.CPUShare < minCPUShare:
+		return fmt.Sprintf("Note: the computing work got only %.0f%% of the cores it could use while it ran: other programs were using this machine's cores, so the times above are longer than on a quiet machine.", 100*res.CPUShare)
 	}
-	return fmt.Sprintf("Note: the computing work got only %.0f%% of a core while it ran: other programs were using this machine's cores, so the times above are longer than on a quiet machine.", 100*min(res.CPUShare, 1))
+	return fmt.Sprintf("Note: other programs were using this machine's cores while this ran (%.1f cores busy with them on average), so the computing here got less of them and the times above are longer than on a quiet machine.", res.OtherCores)
 }
 
 // busyEnough reports whether the run used enough CPU for its CPU line to

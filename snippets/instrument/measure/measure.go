@@ -47,8 +47,21 @@ type Result struct {
 	// about 1 on a quiet machine, much less when other programs took the
 	// cores. 0 when not measured.
 	CPUShare float64 `json:"cpu_share,omitempty"`
+	// OtherCores is, for a run with a lane of pure computation
+	// (WithCPUWork), how many cores other programs kept busy on average
+	// while it ran: the machine's busy time (Linux's /proc/stat) less this
+	// program's CPU time, over the wall time. About 0 on a quiet machine;
+	// 0 when not measured.
+	OtherCores float64 `json:"other_cores,omitempty"`
+	// Tries holds the wall time of every try of a run measured with Best,
+	// in the order they ran; the run's figures are those of the fastest.
+	Tries []float64 `json:"tries,omitempty"`
 	// Error says why the run could not be set up (see Start), or is empty.
 	Error string `json:"error,omitempty"`
+	// Room, for a run against a server the whole room shares (whose
+	// counters only its host resets), says that the server's figures count
+	// everyone's requests; empty otherwise.
+	Room string `json:"room,omitempty"`
 
 	// Items is how many items the run worked on: the distinct labels of its
 	// timeline (a video's id, a post's number), 0 without a timeline.
@@ -149,6 +162,10 @@ type Run struct {
 	client *videoapi.Client
 	out    io.Writer
 	cpu0   time.Duration
+	// machine0 is the machine's CPU counters at the start; machineOK says
+	// whether they could be read.
+	machine0  cpustat.Machine
+	machineOK bool
 
 	cpuLane       string
 	hideWaiting   bool
@@ -156,11 +173,16 @@ type Run struct {
 	progressTotal int
 	stopBar       func() // nil without a progress bar
 
-	err error // why the run could not be set up, if it could not
+	err  error // why the run could not be set up, if it could not
+	room bool  // the server is the room's: its counters were not reset
 
 	mu     sync.Mutex
 	values map[string]float64
 }
+
+// RoomNote is what a run against the room's shared server says about the
+// server's figures.
+const RoomNote = "the room's server: its figures count everyone's requests since the host reset it"
 
 // Start resets the server's counters (so that they describe this run alone),
 // then starts the clock and an empty timeline. A run that could not reset
@@ -172,10 +194,13 @@ func Start(ctx context.Context, c *videoapi.Client, name string, opts ...Option)
 	for _, o := range opts {
 		o(r)
 	}
-	if err := c.ResetStats(ctx); err != nil {
+	if err := c.ResetStats(ctx); videoapi.IsHostOnly(err) {
+		r.room = true
+	} else if err != nil {
 		r.err = fmt.Errorf("measure: cannot reset the server's counters, so its figures are missing or mix in earlier requests: %w", err)
 	}
 	r.cpu0 = cpustat.Process()
+	r.machine0, r.machineOK = cpustat.ReadMachine()
 	r.Recorder = timeline.New()
 	if r.progressTotal > 0 {
 		r.stopBar = progress.Follow(r.out, r.progressTotal, r.name, progressEvery, r.finished)
@@ -227,6 +252,9 @@ func (r *Run) Result() Result {
 	if r.err != nil {
 		res.Error = r.err.Error()
 	}
+	if r.room {
+		res.Room = RoomNote
+	}
 	if st, err := r.client.Stats(context.WithoutCancel(r.ctx)); err == nil {
 		for name, s := range st {
 			if s.Served+s.Rejected+s.InFlight+s.Waiting > 0 {
@@ -235,6 +263,9 @@ func (r *Run) Result() Result {
 		}
 	}
 	res.CPUShare = cpuShare(res.CPUSeconds, r.Recorder.Spans(), r.cpuLane, res.Cores)
+	if m, ok := cpustat.ReadMachine(); ok && r.machineOK && r.cpuLane != "" && res.WallSeconds > 0 {
+		res.OtherCores = otherCores(m.Sub(r.machine0).BusySeconds(), res.CPUSeconds, res.WallSeconds)
+	}
 	r.mu.Lock()
 	if len(r.values) > 0 {
 		res.Values = maps.Clone(r.values)

@@ -3,15 +3,18 @@ package measure
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-async-workshop/workshop/internal/cpustat"
 	"github.com/go-async-workshop/workshop/internal/leakcheck"
 	"github.com/go-async-workshop/workshop/server/mockserver"
 	"github.com/go-async-workshop/workshop/server/servertest"
@@ -348,5 +351,116 @@ func TestCompareFlagsRowsThatAreNotComparable(t *testing.T) {
 	measureRun(t, c, "sync", 5)
 	if cmp := Compare("sync", "final"); len(cmp.Notes) != 0 || cmp.speedup(1) == "n/a" {
 		t.Errorf("runs of one size and mode: notes %q, speed-up %q", cmp.Notes, cmp.speedup(1))
+	}
+}
+
+// TestStartOnTheRoomsServer: on a server the room shares, whose counters
+// only its host resets, a run still measures without an error and says
+// that the server's figures are everyone's.
+func TestStartOnTheRoomsServer(t *testing.T) {
+	t.Setenv(runstore.EnvDir, t.TempDir())
+	cfg := mockserver.DefaultConfig()
+	cfg.LatencyScale = 0.02
+	cfg.Videos = 40
+	cfg.Shared = true // over TCP nobody is its host: every reset is refused
+	srv := servertest.Start(t, cfg)
+	c := videoapi.New(srv.URL)
+	t.Cleanup(c.CloseIdleConnections)
+	if err := c.ResetStats(context.Background()); !videoapi.IsHostOnly(err) {
+		t.Fatalf("ResetStats on the room's server = %v, want a refusal IsHostOnly reports", err)
+	}
+	var out strings.Builder
+	run := Start(context.Background(), c, "room", WithOutput(&out))
+	if run.Err() != nil {
+		t.Fatalf("Err() = %v on the room's server", run.Err())
+	}
+	burst(t, context.Background(), c, run, 5)
+	res := run.Report()
+	if res.Error != "" || res.Room != RoomNote || res.Server["video"].Served != 5 {
+		t.Errorf("result: error %q, room %q, video gate %+v; want no error, the room's note, 5 served", res.Error, res.Room, res.Server["video"])
+	}
+	if !strings.Contains(out.String(), RoomNote) {
+		t.Errorf("the report does not say the figures are the room's:\n%s", out.String())
+	}
+}
+
+// A run's report says other programs took the cores whenever its own
+// measurement says so: its computing work got much less than the cores it
+// could use, or other programs kept a quarter of a core or more busy while
+// it ran, however many cores the work itself got.
+func TestOtherProgramsNote(t *testing.T) {
+	tests := []struct {
+		name string
+		res  Result
+		note string // a part of the note, "" for none
+		busy bool
+	}{
+		{"quiet", Result{CPUShare: 0.95, OtherCores: 0.05}, "", false},
+		{"not a computing run", Result{}, "", false},
+		{"work got too little", Result{CPUShare: 0.5}, "got only 50% of the cores it could use", true},
+		{"others busy beside a full share", Result{CPUShare: 0.9, OtherCores: 1}, "(1.0 cores busy with them on average)", true},
+		{"others just below the bar", Result{CPUShare: 0.9, OtherCores: 0.2}, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			note := tt.res.busyMachine()
+			if tt.res.MachineBusy() != tt.busy || (tt.note == "") != (note == "") || !strings.Contains(note, tt.note) {
+				t.Errorf("MachineBusy %v (want %v), note %q (want one with %q)", tt.res.MachineBusy(), tt.busy, note, tt.note)
+			}
+			if note != "" && !strings.Contains(note, "other programs were using this machine's cores") {
+				t.Errorf("the note %q does not say that other programs used the cores", note)
+			}
+		})
+	}
+	if got := otherCores(3, 1, 2); math.Abs(got-1) > 1e-9 {
+		t.Errorf("otherCores(3 s busy, 1 s ours, 2 s) = %g, want 1", got)
+	}
+	if got := otherCores(0.9, 1, 2); got != 0 {
+		t.Errorf("otherCores with more CPU of ours than the machine counted = %g, want 0", got)
+	}
+}
+
+// A computing run measures the cores other programs used while it ran.
+func TestOtherCoresMeasured(t *testing.T) {
+	_, counters := cpustat.ReadMachine() // Linux's /proc/stat; elsewhere OtherCores stays 0
+	t.Setenv(runstore.EnvDir, t.TempDir())
+	c := client(t)
+	run := Start(context.Background(), c, "spin", WithOutput(io.Discard), WithCPUWork("model"))
+	end := run.Begin("model", "1")
+	for start := time.Now(); time.Since(start) < 300*time.Millisecond; {
+	}
+	end()
+	res := run.Result()
+	if res.OtherCores < 0 || res.OtherCores > float64(runtime.NumCPU()) || !counters && res.OtherCores != 0 {
+		t.Errorf("OtherCores = %g on %d cores (machine counters readable: %v)", res.OtherCores, runtime.NumCPU(), counters)
+	}
+}
+
+// Best reports the fastest of its tries, with every try's wall time, and
+// keeps it for Compare.
+func TestBest(t *testing.T) {
+	t.Setenv(runstore.EnvDir, t.TempDir())
+	c := client(t)
+	sleeps := []time.Duration{60 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}
+	var out strings.Builder
+	i := 0
+	res := Best(len(sleeps), func() *Run {
+		run := Start(context.Background(), c, "sleep", WithOutput(&out))
+		end := run.Begin("sleep", fmt.Sprint(i))
+		time.Sleep(sleeps[i])
+		end()
+		i++
+		return run
+	})
+	// The tries' own times decide, not a number of seconds: on a busy
+	// machine a 20 ms sleep can take much longer.
+	if len(res.Tries) != 3 || res.WallSeconds != slices.Min(res.Tries) {
+		t.Errorf("Best: wall %g s, tries %v; want the fastest of 3", res.WallSeconds, res.Tries)
+	}
+	if !strings.Contains(out.String(), "the fastest of 3 tries (") {
+		t.Errorf("the report does not say it shows the fastest try:\n%s", out.String())
+	}
+	if kept, ok := Load("sleep"); !ok || kept.WallSeconds != res.WallSeconds {
+		t.Errorf("Load(sleep) = %+v, %v; want the fastest try kept", kept, ok)
 	}
 }

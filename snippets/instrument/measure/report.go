@@ -18,8 +18,13 @@ import (
 func (res Result) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s\n", res.Name, display.Seconds(res.WallSeconds))
-	if res.Error != "" {
-		fmt.Fprintf(&b, "  %s\n", res.Error)
+	if tries := res.triesLine(); tries != "" {
+		fmt.Fprintf(&b, "  %s\n", tries)
+	}
+	for _, note := range []string{res.Error, res.Room} {
+		if note != "" {
+			fmt.Fprintf(&b, "  %s\n", note)
+		}
 	}
 	for _, name := range res.gateNames() {
 		fmt.Fprintf(&b, "  server %-11s %s\n", gateLabel(name)+":", describeGate(res.Server[name]))
@@ -54,8 +59,13 @@ func (res Result) html(rec *timeline.Recorder, hideWaiting bool) string {
 	var b strings.Builder
 	b.WriteString(`<div style="font-size:14px;line-height:1.4">`)
 	fmt.Fprintf(&b, "<div><b>%s</b>: %s</div>", html.EscapeString(res.Name), display.Seconds(res.WallSeconds))
-	if res.Error != "" {
-		fmt.Fprintf(&b, "<div><i>%s</i></div>", html.EscapeString(res.Error))
+	if tries := res.triesLine(); tries != "" {
+		fmt.Fprintf(&b, "<div>%s</div>", html.EscapeString(tries))
+	}
+	for _, note := range []string{res.Error, res.Room} {
+		if note != "" {
+			fmt.Fprintf(&b, "<div><i>%s</i></div>", html.EscapeString(note))
+		}
 	}
 	if names := res.gateNames(); len(names) > 0 {
 		rows := [][]string{{"server endpoint", "answered", "at most at once", "at most queued", "slowed by the queue", "turned away (503)"}}

@@ -84,13 +84,13 @@ func TestPipelinesSaveTheRightWarnings(t *testing.T) {
 		name     string
 		run      func(context.Context, Options) (Result, error)
 		n        int
+		minVideo int // fewest video GETs the timeline must show at once: 2 where they overlap
 		maxVideo int // most video GETs the pipeline may have in flight
 	}{
-		{"sync", Sync, 15, 1},
-		{"final", Final, 60, VideoLimit},
-		{"attempt", Attempt, 30, 30},
+		{"sync", Sync, 15, 1, 1},
+		{"final", Final, 60, 2, VideoLimit},
+		{"attempt", Attempt, 30, 2, 30},
 	}
-	walls := map[string]float64{}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			stale(t, c, tt.n)
@@ -120,8 +120,10 @@ func TestPipelinesSaveTheRightWarnings(t *testing.T) {
 			if got := len(rec.Spans()); got != 4*tt.n {
 				t.Errorf("%d spans on the timeline, want %d", got, 4*tt.n)
 			}
-			if p := rec.Peak(LaneVideo); p > tt.maxVideo {
-				t.Errorf("peak video GETs %d, want at most %d", p, tt.maxVideo)
+			// Overlap, not wall time, says a pipeline is concurrent: a busy
+			// machine can make a concurrent run slower than a sequential one.
+			if p := rec.Peak(LaneVideo); p > tt.maxVideo || p < tt.minVideo {
+				t.Errorf("peak video GETs %d, want %d to %d", p, tt.minVideo, tt.maxVideo)
 			}
 			if !strings.Contains(bar.String(), "] "+itoa(tt.n)+"/"+itoa(tt.n)) {
 				t.Errorf("progress bar did not reach %d: %q", tt.n, bar.String())
@@ -129,11 +131,7 @@ func TestPipelinesSaveTheRightWarnings(t *testing.T) {
 			if err := Verify(ctx, c, tt.n, res); err != nil {
 				t.Fatal(err)
 			}
-			walls[tt.name] = res.Wall.Seconds() / float64(tt.n)
 		})
-	}
-	if walls["final"] >= walls["sync"] {
-		t.Errorf("final took %.4fs per video, sync %.4fs: final should be faster", walls["final"], walls["sync"])
 	}
 }
 

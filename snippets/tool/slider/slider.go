@@ -94,8 +94,8 @@ type box struct {
 	ready                               chan struct{} // closed when the browser shows the widgets
 }
 
-// frontEndWait is FrontEndWait; tests shorten it.
-var frontEndWait = FrontEndWait
+// frontEndWait and idle are FrontEndWait and Idle; tests change them.
+var frontEndWait, idle = FrontEndWait, Idle
 
 // releaseEvery is how often release answers in the browser's place.
 const releaseEvery = 10 * time.Millisecond
@@ -188,13 +188,13 @@ func (b *box) listen(label string, last int, f func(int)) {
 	defer clicks.Close()
 
 	waiting := func() {
-		b.status(fmt.Sprintf("ran at %s %d. Move the slider to run again; press Done to finish (the slider closes by itself after %v without a move).", label, last, Idle))
+		b.status(fmt.Sprintf("ran at %s %d. Move the slider to run again; press Done to finish (the slider closes by itself after %v without a move).", label, last, idle))
 	}
 	b.status(fmt.Sprintf("running at %s %d…", label, last))
 	f(last)
 	waiting()
-	idle := time.NewTimer(Idle)
-	defer idle.Stop()
+	idleTimer := time.NewTimer(idle)
+	defer idleTimer.Stop()
 	var settle <-chan time.Time
 	picked := last
 	for {
@@ -212,10 +212,10 @@ func (b *box) listen(label string, last int, f func(int)) {
 			b.status(fmt.Sprintf("running at %s %d…", label, last))
 			f(last)
 			waiting()
-			idle.Reset(Idle)
+			idleTimer.Reset(idle)
 		case <-clicks.C:
 			return
-		case <-idle.C:
+		case <-idleTimer.C:
 			return
 		}
 	}

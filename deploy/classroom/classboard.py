@@ -1,0 +1,55 @@
+"""The class board of the one-machine classroom: a service the hub starts.
+
+The board (deploy/board, the workshop-board program that scripts/classroom.sh
+builds) listens on a loopback port of its own. The hub runs it with a token
+whose role lets it read the users and their servers, and registers it as an
+OAuth client, so that only the class's admin (the host) can open it, at
+<hub>/services/board/. Each attendee's Jupyter server reports to it directly
+(WORKSHOP_BOARD_URL in the attendee's environment; deploy/jupyter/workshop_board.py).
+
+CLASSROOM_BOARD_STUCK_AFTER (a Go duration such as 5m, or 90s) is how long an
+exercise may stay red before the attendee's row says "stuck".
+"""
+
+import os
+import re
+
+NAME = "board"
+DEFAULT_STUCK_AFTER = "5m"
+# A Go duration, as the board reads it.
+DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$")
+
+
+def stuck_after():
+    """The stuck time from CLASSROOM_BOARD_STUCK_AFTER; a bad one is an error."""
+    v = os.environ.get("CLASSROOM_BOARD_STUCK_AFTER", "").strip() or DEFAULT_STUCK_AFTER
+    if not DURATION.match(v):
+        raise ValueError(f"CLASSROOM_BOARD_STUCK_AFTER={v!r} is not a duration such as 5m or 90s")
+    return v
+
+
+class Board:
+    """The board's service, role and what attendees' servers are told."""
+
+    def __init__(self, root, port):
+        self.program = os.path.join(root, ".bin", "workshop-board")
+        self.url = f"http://127.0.0.1:{port}"
+
+    def service(self):
+        return {
+            "name": NAME,
+            "url": self.url,
+            "command": [self.program],
+            "environment": {"BOARD_STUCK_AFTER": stuck_after()},
+            # The host is sent straight to the board, without the hub's
+            # "authorize this application" page.
+            "oauth_no_confirm": True,
+            "display": True,
+        }
+
+    def role(self):
+        # Enough to list the users and their servers' states; nothing else.
+        return {"name": NAME, "scopes": ["list:users", "read:users", "read:servers"], "services": [NAME]}
+
+    def attendee_env(self):
+        return {"WORKSHOP_BOARD_URL": f"{self.url}/services/{NAME}/"}
