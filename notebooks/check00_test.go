@@ -12,15 +12,15 @@ import (
 
 func init() {
 	register("00_start_here", checkStartHere,
-		wrong(wrongAnswer{"a plain loop", `// double returns slowDouble(n) for every n of nums, in order.
+		wrong("a plain loop", `// double returns slowDouble(n) for every n of nums, in order.
 func double(nums []int) []int {
 	out := make([]int, len(nums))
 	for i, n := range nums {
 		out[i] = slowDouble(n)
 	}
 	return out
-}`, "the calls ran one after another"}),
-		wrong(wrongAnswer{"one goroutine at a time", `// double starts a goroutine per number but waits for each before the next.
+}`, "the calls ran one after another"),
+		wrong("one goroutine at a time", `// double starts a goroutine per number but waits for each before the next.
 func double(nums []int) []int {
 	out := make([]int, len(nums))
 	for i, n := range nums {
@@ -29,7 +29,7 @@ func double(nums []int) []int {
 		out[i] = <-done
 	}
 	return out
-}`, "at most 1 goroutine(s) running at once"}))
+}`, "at most 1 goroutine(s) running at once"))
 }
 
 // checkStartHere: the server answered, declarations carried over but values

@@ -12,7 +12,7 @@ import (
 
 func init() {
 	register("01_snippets_from_the_slides", checkSnippets,
-		wrong(wrongAnswer{"one request after another", `import "golang.org/x/sync/errgroup"
+		wrong("one request after another", `import "golang.org/x/sync/errgroup"
 
 // fetchLimited fetches the videos one after another.
 func fetchLimited(ctx context.Context, c *videoapi.Client, ids []string, limit int) ([]videoapi.Video, error) {
@@ -25,8 +25,8 @@ func fetchLimited(ctx context.Context, c *videoapi.Client, ids []string, limit i
 		videos[i] = v
 	}
 	return videos, nil
-}`, "the calls ran one after another"}),
-		wrong(wrongAnswer{"an errgroup without SetLimit", `import "golang.org/x/sync/errgroup"
+}`, "the calls ran one after another"),
+		wrong("an errgroup without SetLimit", `import "golang.org/x/sync/errgroup"
 
 // fetchLimited fetches every video at once: the group has no limit.
 func fetchLimited(ctx context.Context, c *videoapi.Client, ids []string, limit int) ([]videoapi.Video, error) {
@@ -40,7 +40,7 @@ func fetchLimited(ctx context.Context, c *videoapi.Client, ids []string, limit i
 		})
 	}
 	return videos, g.Wait()
-}`, "set the group's limit with g.SetLimit"}))
+}`, "set the group's limit with g.SetLimit"))
 }
 
 // videoCapacity is the server's video gate: 10 requests at once.

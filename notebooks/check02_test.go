@@ -10,7 +10,7 @@ import (
 
 func init() {
 	register("02_content_warnings_sync", checkContentWarningsSync, computes,
-		wrong(wrongAnswer{"every text fetched before the loop asks", `// texts fetches every text first, like a list comprehension, then yields them.
+		wrong("every text fetched before the loop asks", `// texts fetches every text first, like a list comprehension, then yields them.
 func texts(ids []string) iter.Seq2[string, error] {
 	var all []string
 	var failed error
@@ -37,7 +37,7 @@ func texts(ids []string) iter.Seq2[string, error] {
 			yield("", failed)
 		}
 	}
-}`, "fetch only when the loop asks"}))
+}`, "fetch only when the loop asks"))
 }
 
 // checkContentWarningsSync: the model is CPU, the sync loop did one thing at

@@ -11,14 +11,14 @@ import (
 
 func init() {
 	register("03_content_warnings_goroutines_attempt", checkContentWarningsAttempt, computes,
-		wrong(wrongAnswer{"time.Sleep instead of select", retryAnswer("retry sleeps through the wait: a cancelled ctx cannot cut it short.",
-			`time.Sleep(apiErr.RetryAfter + rand.N(apiErr.RetryAfter/2))`), "wait with select on ctx.Done()"}),
-		wrong(wrongAnswer{"no jitter", retryAnswer("retry waits exactly Retry-After: every turned-away call comes back at once.",
+		wrong("time.Sleep instead of select", retryAnswer("retry sleeps through the wait: a cancelled ctx cannot cut it short.",
+			`time.Sleep(apiErr.RetryAfter + rand.N(apiErr.RetryAfter/2))`), "wait with select on ctx.Done()"),
+		wrong("no jitter", retryAnswer("retry waits exactly Retry-After: every turned-away call comes back at once.",
 			`select {
 		case <-time.After(apiErr.RetryAfter):
 		case <-ctx.Done():
 			return ctx.Err()
-		}`), "add a random jitter"}))
+		}`), "add a random jitter"))
 }
 
 // retryAnswer is an answer to 03's exercise that is right but for how it

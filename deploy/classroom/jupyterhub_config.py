@@ -35,6 +35,7 @@ import classboard  # noqa: E402
 import classroom  # noqa: E402
 import homes  # noqa: E402
 import namespace  # noqa: E402
+import room  # noqa: E402
 
 S = classroom.Settings()
 with open(os.path.join(S.state, "python.json")) as f:
@@ -44,6 +45,8 @@ CGROUPS = classroom.Cgroups(S) if S.walls == "on" else None
 # /tmp, a /proc that shows their own processes only), where the machine
 # allows it.
 NAMESPACE_REFUSED = namespace.available() if S.walls in ("on", "off") else "a trial"
+ROOM = room.Room(S)  # the room moment's shared server (room.py)
+ROOM.prepare()
 
 # Variables of the host's environment that attendees' servers keep: the mock
 # server's settings (e.g. a smaller latency scale) and the notebooks' knobs.
@@ -151,6 +154,7 @@ class WorkshopSpawner(LocalProcessSpawner):
         if account:
             account_home = home if S.walls == "on" else S.account_home()
             pw = await loop.run_in_executor(None, classroom.ensure_account, S, account, account_home)
+            await loop.run_in_executor(None, ROOM.admit, pw)
             if S.walls == "on":
                 # Whatever an earlier server of theirs left is ended first.
                 await loop.run_in_executor(None, classroom.kill_all_of, pw)
@@ -216,6 +220,7 @@ class WorkshopSpawner(LocalProcessSpawner):
             # Marks every process of the classroom, so that what is left
             # running after it stops can be found.
             "WORKSHOP_CLASSROOM_DIR": S.dir,
+            **ROOM.env(),
         })
         # Where their server reports their progress (classboard.py).
         env.update(BOARD.attendee_env())
@@ -333,5 +338,6 @@ ROLES = [
     },
     BOARD.role(),
 ]
+SERVICES += ROOM.services(os.path.join(S.share, "bin", "workshop-server"))
 c.JupyterHub.services = SERVICES
 c.JupyterHub.load_roles = ROLES

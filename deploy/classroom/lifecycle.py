@@ -109,10 +109,13 @@ def reset(s):
         r = subprocess.run(["userdel", pw.pw_name], capture_output=True, text=True)
         if r.returncode != 0 and "currently used" not in r.stderr:
             raise ClassroomError(f"userdel {pw.pw_name}: {r.stderr.strip()}")
+    import room  # the room's group, which outlives its account while attendees are in it
+
+    room.forget(accounts)
     Cgroups(s).remove()
     # rmtree never follows a link attendees planted (homes.hand_over checks
     # this Python's rmtree is the kind that does not).
-    for d in (s.homes, s.gocaches, s.tmps, s.share, s.state):
+    for d in (s.homes, s.gocaches, s.tmps, s.share, s.state, os.path.join(s.dir, "room")):
         shutil.rmtree(d, ignore_errors=True)
     if os.path.isdir(s.dir) and not os.listdir(s.dir):
         os.rmdir(s.dir)
