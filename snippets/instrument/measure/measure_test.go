@@ -452,8 +452,10 @@ func TestBest(t *testing.T) {
 		i++
 		return run
 	})
-	if len(res.Tries) != 3 || res.WallSeconds != slices.Min(res.Tries) || res.WallSeconds > 0.04 {
-		t.Errorf("Best: wall %g s, tries %v; want the fastest of 3 (about 0.02 s)", res.WallSeconds, res.Tries)
+	// The tries' own times decide, not a number of seconds: on a busy
+	// machine a 20 ms sleep can take much longer.
+	if len(res.Tries) != 3 || res.WallSeconds != slices.Min(res.Tries) {
+		t.Errorf("Best: wall %g s, tries %v; want the fastest of 3", res.WallSeconds, res.Tries)
 	}
 	if !strings.Contains(out.String(), "the fastest of 3 tries (") {
 		t.Errorf("the report does not say it shows the fastest try:\n%s", out.String())
