@@ -14,6 +14,8 @@ exercise may stay red before the attendee's row says "stuck".
 import os
 import re
 
+from settings import ClassroomError
+
 NAME = "board"
 DEFAULT_STUCK_AFTER = "5m"
 # A Go duration, as the board reads it.
@@ -24,7 +26,7 @@ def stuck_after():
     """The stuck time from CLASSROOM_BOARD_STUCK_AFTER; a bad one is an error."""
     v = os.environ.get("CLASSROOM_BOARD_STUCK_AFTER", "").strip() or DEFAULT_STUCK_AFTER
     if not DURATION.match(v):
-        raise ValueError(f"CLASSROOM_BOARD_STUCK_AFTER={v!r} is not a duration such as 5m or 90s")
+        raise ClassroomError(f"CLASSROOM_BOARD_STUCK_AFTER={v!r} is not a duration such as 5m or 90s")
     return v
 
 
