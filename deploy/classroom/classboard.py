@@ -55,3 +55,22 @@ class Board:
 
     def attendee_env(self):
         return {"WORKSHOP_BOARD_URL": f"{self.url}/services/{NAME}/"}
+
+
+# A successful GET a hub service made with its own token, as tornado's access
+# log words it: "200 GET /hub/api/users?limit=2000 (board@127.0.0.1) 5.85ms".
+SERVICE_POLL = re.compile(r"^2\d\d GET \S+ \((?P<who>[^@()\s]+)@")
+
+
+class QuietPolls:
+    """A logging filter that keeps the services' routine polls out of the
+    host's terminal: the board reads the hub's users every two seconds, and
+    a line for each would bury the lines a host needs (sign-ups, spawns,
+    errors). Failed requests, and every request of anyone else, still show."""
+
+    def __init__(self, services):
+        self.services = frozenset(services)
+
+    def filter(self, record):
+        m = SERVICE_POLL.match(record.getMessage())
+        return not (m and m.group("who") in self.services)
