@@ -18,6 +18,7 @@
 import asyncio
 import hmac
 import json
+import logging
 import os
 import resource
 import shutil
@@ -340,4 +341,6 @@ ROLES = [
 ]
 SERVICES += ROOM.services(os.path.join(S.share, "bin", "workshop-server"))
 c.JupyterHub.services = SERVICES
+# The services' polls every few seconds stay out of the host's terminal.
+logging.getLogger("tornado.access").addFilter(classboard.QuietPolls(svc["name"] for svc in SERVICES))
 c.JupyterHub.load_roles = ROLES

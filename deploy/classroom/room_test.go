@@ -262,6 +262,19 @@ func TestClassroomRoom(t *testing.T) {
 		}
 	}
 
+	// The host's reset button on the projected dashboard reaches the
+	// room's server (the attendee's same reset was refused above).
+	clickReset(t, page)
+	for deadline := time.Now().Add(BrowserStepTimeout); ; time.Sleep(200 * time.Millisecond) {
+		st := roomStats(t, room.Socket)
+		if st.Served == 0 && len(st.Clients) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the dashboard's reset button did not reset the room's server: %+v", st)
+		}
+	}
+
 	// Back to their own servers: a kernel restarted after the switch.
 	t.Logf("host: %s", strings.TrimSpace(hostCommand(t, h, "off")))
 	for i, k := range kernels {

@@ -67,3 +67,16 @@ func waitDashboardNames(t *testing.T, page *rod.Page, people []*attendee) []stri
 	t.Fatalf("the host's dashboard never listed every attendee; it shows %q", shown)
 	return nil
 }
+
+// clickReset presses the dashboard's "Reset counters" button, which posts
+// stats/reset through the hub's service to the room's server.
+func clickReset(t *testing.T, page *rod.Page) {
+	t.Helper()
+	btn, err := page.Timeout(BrowserStepTimeout).Element("#reset")
+	if err != nil {
+		t.Fatalf("host's browser: finding the reset button: %v", err)
+	}
+	if err := btn.Click(proto.InputMouseButtonLeft, 1); err != nil {
+		t.Fatalf("host's browser: pressing the reset button: %v", err)
+	}
+}
