@@ -74,6 +74,8 @@ func (h *Hub) Notebook(ctx context.Context, name, notebook string) ([]byte, erro
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
 		return nil, ErrNoNotebook
+	case resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusUnauthorized:
+		return nil, fmt.Errorf("the server refused the board's token (%s): the board's role needs access:servers", resp.Status)
 	case resp.StatusCode != http.StatusOK:
 		return nil, fmt.Errorf("%w: it answered %s", ErrNoServer, resp.Status)
 	}

@@ -36,6 +36,10 @@ func (f *fakeJupyter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	if name == "dave" { // a server that does not grant the board access
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
 	if name == "carol" { // a stopped server: the hub's spawn page
 		http.Redirect(w, r, "/hub/user/carol/", http.StatusFound)
 		return
@@ -95,7 +99,7 @@ func TestViewNotebook(t *testing.T) {
 	if post(t, board.URL, "bob-token", `{"kind":"cell","notebook":"workshop/notebooks/03_content_warnings_goroutines_attempt.ipynb"}`) != 204 {
 		t.Fatal("bob's report refused")
 	}
-	srv.State.SetUsers([]HubUser{{Name: "bob", Server: Running}, {Name: "carol"}, {Name: "host", Admin: true}})
+	srv.State.SetUsers([]HubUser{{Name: "bob", Server: Running}, {Name: "carol"}, {Name: "dave"}, {Name: "host", Admin: true}})
 	host, status := loginTB(t, board.URL, "host-token")
 	if status != http.StatusOK {
 		t.Fatalf("the host's login: %d", status)
@@ -128,6 +132,7 @@ func TestViewNotebook(t *testing.T) {
 			[]string{"larger than 4 MiB", "the board does not show it"}, nil},
 		{"a notebook bob does not have", "name=bob&notebook=07_pitfalls.ipynb", 404, []string{"no such notebook"}, nil},
 		{"a stopped server", "name=carol&notebook=00_start_here.ipynb", 502, []string{"does not answer"}, nil},
+		{"no access to the server", "name=dave&notebook=00_start_here.ipynb", 502, []string{"needs access:servers"}, nil},
 		{"up out of the notebooks", "name=bob&notebook=../../.jupyter/jupyter_server_config.json", 400, []string{"workshop's notebooks only"}, nil},
 		{"a notebook's name with a path", "name=bob&notebook=../notebooks/00_start_here.ipynb", 400, []string{"workshop's notebooks only"}, nil},
 		{"an attendee's own notebook", "name=bob&notebook=mine.ipynb", 400, []string{"workshop's notebooks only"}, nil},

@@ -182,6 +182,9 @@ func TestBoard(t *testing.T) {
 			t.Fatalf("reading %s: %v", board.Notebooks[0], err)
 		}
 		line := strings.TrimSpace(nb.Cells[1].Source[0])
+		if line == "" {
+			t.Fatalf("%s's second cell starts with an empty line: choose another", board.Notebooks[0])
+		}
 		page, resp, err := host.do(ctx, http.MethodGet, h.URL+boardPath+"view?name=ben", nil, nil)
 		if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(page), html.EscapeString(line)) {
 			t.Fatalf("the host viewing ben's notebook: %v, want %q in:\n%.600s", err, line, page)
