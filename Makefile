@@ -7,6 +7,7 @@
 #                     machine (each attendee: own JupyterLab and mock server;
 #                     as root, each their own account, walled off)
 #   make classroom-reset  remove the class's accounts, homes and state
+#   make classroom-room MODE=on|off|reset  the room moment: attendees' kernels on one shared server
 #   make test         install what is missing, then vet, lint and run every test
 #                     (Go tests, every notebook in Jupyter, the browser checks)
 #   make test-short   the fast unit layer only (no Jupyter, no browser)
@@ -28,7 +29,7 @@ export JUPYTER_CONFIG_DIR := $(ROOT)/.jupyter/config
 SETUP_JOBS ?= 8
 INSTALL = $(MAKE) -j$(SETUP_JOBS) --no-print-directory
 
-.PHONY: setup lab classroom classroom-reset test test-short lint server bench notebooks clean
+.PHONY: setup lab classroom classroom-reset classroom-room test test-short lint server bench notebooks clean
 
 # setup installs everything but Chromium, which only make test needs; make
 # lab installs only what JupyterLab needs before it starts, and the rest
@@ -44,6 +45,11 @@ classroom: setup
 
 classroom-reset:
 	@scripts/classroom-reset.sh
+
+# The room moment: MODE=on points attendees' kernels (after a restart) at the
+# server the room shares, MODE=off back at their own, MODE=reset zeroes it.
+classroom-room:
+	@scripts/classroom-room.sh $(MODE)
 
 # go mod tidy -diff fails when go.mod or go.sum is not tidy (the packages the
 # notebook cells import are kept by notebooks/cellimports; the dev tools are in
@@ -93,6 +99,8 @@ bench: setup
 	go run ./snippets/cmd/contentwarningsbench
 	go run ./notebooks/cellbench
 	go test -run '^$$' -bench BenchmarkClassroom -benchtime 1x -timeout 90m ./deploy/classroom
+	go test -run '^$$' -bench BenchmarkClassPace -benchtime 1x ./deploy/board
+	go test -run '^$$' -bench BenchmarkReportingCost -benchtime 1x -timeout 40m ./deploy
 
 notebooks: setup
 	go test ./notebooks -run TestNotebooks -timeout 90m -args -update

@@ -287,10 +287,11 @@ func TestComposeLab(t *testing.T) {
 
 // TestImageKernel: the image installs the GoNB kernel with the script make
 // setup uses (scripts/gonb_kernel.py), so that cells are built the same way
-// in the image as on a laptop, never with a bare `gonb --install`.
+// in the image as on a laptop, never with a bare `gonb --install`, and
+// started through workshop-kernel, as in the classroom.
 func TestImageKernel(t *testing.T) {
 	root := repoRoot(t)
-	copied, ran := false, false
+	copied, ran, guarded := false, false, false
 	for _, in := range parseDockerfile(t, filepath.Join(root, Dockerfile)) {
 		switch in.Cmd {
 		case "COPY":
@@ -300,9 +301,14 @@ func TestImageKernel(t *testing.T) {
 				t.Errorf("%s:%d runs gonb --install itself: install the kernel with scripts/gonb_kernel.py, as make setup does", Dockerfile, in.Line)
 			}
 			ran = ran || regexp.MustCompile(`python3 \S*gonb_kernel\.py /usr/local/bin/gonb /usr/local/share/jupyter\b`).MatchString(in.Args)
+			guarded = guarded || strings.Contains(in.Args, "--guard /usr/local/bin/workshop-kernel --gopls /usr/local/bin/gopls --path-prefix /usr/local/lib/workshop-kernel") &&
+				strings.Contains(in.Args, "ln -s /usr/local/bin/workshop-kernel /usr/local/lib/workshop-kernel/gopls")
 		}
 	}
 	if !copied || !ran {
 		t.Errorf("%s does not install the kernel with scripts/gonb_kernel.py (copied: %v, run into /usr/local/share/jupyter: %v)", Dockerfile, copied, ran)
+	}
+	if !guarded {
+		t.Errorf("%s does not start the kernel through workshop-kernel with its gopls wrapper first on the kernel's PATH", Dockerfile)
 	}
 }

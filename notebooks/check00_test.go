@@ -10,7 +10,27 @@ import (
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
 )
 
-func init() { register("00_start_here", checkStartHere) }
+func init() {
+	register("00_start_here", checkStartHere,
+		wrong("a plain loop", `// double returns slowDouble(n) for every n of nums, in order.
+func double(nums []int) []int {
+	out := make([]int, len(nums))
+	for i, n := range nums {
+		out[i] = slowDouble(n)
+	}
+	return out
+}`, "the calls ran one after another"),
+		wrong("one goroutine at a time", `// double starts a goroutine per number but waits for each before the next.
+func double(nums []int) []int {
+	out := make([]int, len(nums))
+	for i, n := range nums {
+		done := make(chan int)
+		go func() { done <- slowDouble(n) }()
+		out[i] = <-done
+	}
+	return out
+}`, "at most 1 goroutine(s) running at once"))
+}
 
 // checkStartHere: the server answered, declarations carried over but values
 // did not, goroutines overlapped, main returning stopped the goroutines and

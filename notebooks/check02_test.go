@@ -8,7 +8,37 @@ import (
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
 )
 
-func init() { register("02_content_warnings_sync", checkContentWarningsSync, computes) }
+func init() {
+	register("02_content_warnings_sync", checkContentWarningsSync, computes,
+		wrong("every text fetched before the loop asks", `// texts fetches every text first, like a list comprehension, then yields them.
+func texts(ids []string) iter.Seq2[string, error] {
+	var all []string
+	var failed error
+	for _, id := range ids {
+		video, err := client.Video(ctx, id)
+		if err != nil {
+			failed = err
+			break
+		}
+		transcript, err := client.Transcript(ctx, id)
+		if err != nil {
+			failed = err
+			break
+		}
+		all = append(all, contentwarnings.Text(video, transcript))
+	}
+	return func(yield func(string, error) bool) {
+		for _, text := range all {
+			if !yield(text, nil) {
+				return
+			}
+		}
+		if failed != nil {
+			yield("", failed)
+		}
+	}
+}`, "fetch only when the loop asks"))
+}
 
 // checkContentWarningsSync: the model is CPU, the sync loop did one thing at
 // a time (the server never saw two requests at once), its wall time is the

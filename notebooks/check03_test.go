@@ -10,7 +10,40 @@ import (
 )
 
 func init() {
-	register("03_content_warnings_goroutines_attempt", checkContentWarningsAttempt, computes)
+	register("03_content_warnings_goroutines_attempt", checkContentWarningsAttempt, computes,
+		wrong("time.Sleep instead of select", retryAnswer("retry sleeps through the wait: a cancelled ctx cannot cut it short.",
+			`time.Sleep(apiErr.RetryAfter + rand.N(apiErr.RetryAfter/2))`), "wait with select on ctx.Done()"),
+		wrong("no jitter", retryAnswer("retry waits exactly Retry-After: every turned-away call comes back at once.",
+			`select {
+		case <-time.After(apiErr.RetryAfter):
+		case <-ctx.Done():
+			return ctx.Err()
+		}`), "add a random jitter"))
+}
+
+// retryAnswer is an answer to 03's exercise that is right but for how it
+// waits after a 503.
+func retryAnswer(doc, wait string) string {
+	return `import (
+	"errors"
+	"math/rand/v2"
+	"net/http"
+)
+
+// ` + doc + `
+func retry(ctx context.Context, attempts int, f func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := f()
+		if err == nil {
+			return nil
+		}
+		var apiErr *videoapi.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusServiceUnavailable || apiErr.RetryAfter <= 0 || attempt >= attempts {
+			return err
+		}
+		` + wait + `
+	}
+}`
 }
 
 // checkContentWarningsAttempt: the heartbeat kept ticking next to more

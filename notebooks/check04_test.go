@@ -13,7 +13,29 @@ import (
 func init() {
 	// The comparison shows the runs kept by 02 and 03.
 	register("04_content_warnings_final", checkContentWarningsFinal, computes,
-		after("02_content_warnings_sync", "03_content_warnings_goroutines_attempt"))
+		after("02_content_warnings_sync", "03_content_warnings_goroutines_attempt"),
+		wrong("one loop instead of two stages: stops on the error, leaks nothing, but nothing overlaps", `// flagAll fetches, models and saves each video in turn.
+func flagAll(ctx context.Context, ids []string, save func(id string, warnings []string) error) ([]string, error) {
+	var flagged []string
+	for _, id := range ids {
+		video, err := client.Video(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		transcript, err := client.Transcript(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		warnings := model.Warnings(contentwarnings.Text(video, transcript))
+		if err := save(id, warnings); err != nil {
+			return nil, err
+		}
+		if len(warnings) > 0 {
+			flagged = append(flagged, id)
+		}
+	}
+	return flagged, nil
+}`, "the stages ran one after the other"))
 }
 
 // checkContentWarningsFinal: the final version kept every endpoint within
@@ -33,6 +55,10 @@ func checkContentWarningsFinal(t *testing.T, nb *ipynb.Notebook) {
 		t.Errorf("final: %d models at once on %d cores, want at most one per core", m.AtOnce, final.Cores)
 	}
 	requireText(t, nb, fmt.Sprintf("all %d videos carry the right warnings", v.Served))
+
+	// The exercise's pipeline on the workshop's videos: on the untouched
+	// notebook it hangs, and the cell says so instead of hanging too.
+	requireText(t, nb, "flagAll has not returned after 10 s: stage 1 is stuck")
 
 	cmp := comparisonOf(t, nb)
 	runs := map[string]measure.Result{}

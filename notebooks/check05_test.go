@@ -12,7 +12,53 @@ import (
 	"github.com/go-async-workshop/workshop/snippets/instrument/measure"
 )
 
-func init() { register("05_channel_queues", checkChannelQueues) }
+func init() {
+	register("05_channel_queues", checkChannelQueues, wrong("a broker without a lock: right values from one goroutine, a data race from several", `// subscriberBuffer is how many values a subscriber may fall behind.
+const subscriberBuffer = 8
+
+// Broker delivers every published value to every subscriber, in order.
+type Broker[T any] struct {
+	subs   []chan T
+	closed bool
+}
+
+// NewBroker returns a broker without subscribers.
+func NewBroker[T any]() *Broker[T] {
+	return &Broker[T]{}
+}
+
+// Subscribe returns a channel that receives every value published from now on.
+func (b *Broker[T]) Subscribe() <-chan T {
+	ch := make(chan T, subscriberBuffer)
+	if b.closed {
+		close(ch)
+		return ch
+	}
+	b.subs = append(b.subs, ch)
+	return ch
+}
+
+// Publish delivers v to every subscriber.
+func (b *Broker[T]) Publish(v T) {
+	if b.closed {
+		return
+	}
+	for _, ch := range b.subs {
+		ch <- v
+	}
+}
+
+// Close closes every subscriber's channel.
+func (b *Broker[T]) Close() {
+	if b.closed {
+		return
+	}
+	b.closed = true
+	for _, ch := range b.subs {
+		close(ch)
+	}
+}`, "race detected during execution of test"))
+}
 
 // checkChannelQueues: the worker pool keeps exactly its 4 workers busy and
 // is a concurrency limit; a program that forgets to wait loses work; futures
@@ -81,6 +127,13 @@ func checkChannelQueues(t *testing.T, nb *ipynb.Notebook) {
 	} else if atoi(m[1]) >= atoi(m[2]) {
 		t.Errorf("without a join, main returned with %s of %s videos fetched: want some lost", m[1], m[2])
 	}
+
+	// Shared data: an atomic counts, a mutex guards a map.
+	requireText(t, nb, "fetched 20 videos; the book holds 20 titles")
+
+	// The exercise's broker carries the weather feed once it works; on the
+	// untouched notebook, the cell says so instead of hanging.
+	requireText(t, nb, "the subscribers' loops have not ended 3 s after Close: finish the broker above first")
 
 	// Futures are awaited in submission order.
 	futures := regexp.MustCompile(`(?m)^future #(\d+): `).FindAllStringSubmatch(text, -1)

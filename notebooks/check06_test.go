@@ -12,7 +12,27 @@ import (
 	"github.com/go-async-workshop/workshop/notebooks/ipynb"
 )
 
-func init() { register("06_companion_examples", checkCompanion, computes) } // the server draws the tiles
+func init() {
+	register("06_companion_examples", checkCompanion, computes, // the server draws the tiles
+		wrong("paced but sequential: each download waits for the one before", `import "golang.org/x/time/rate"
+
+// politeTiles downloads the tiles one after another, one per token.
+func politeTiles(ctx context.Context, c *videoapi.Client, tiles []tileXY, perSecond float64) ([][]byte, error) {
+	limiter := rate.NewLimiter(rate.Limit(perSecond), 1)
+	pngs := make([][]byte, len(tiles))
+	for i, t := range tiles {
+		if err := limiter.Wait(ctx); err != nil {
+			return nil, err
+		}
+		png, err := c.Tile(ctx, t.z, t.x, t.y)
+		if err != nil {
+			return nil, err
+		}
+		pngs[i] = png
+	}
+	return pngs, nil
+}`, "the server never had two requests at once"))
+}
 
 // Sizes of notebook 06's examples.
 const (
@@ -104,6 +124,9 @@ func checkCompanion(t *testing.T, nb *ipynb.Notebook) {
 		t.Errorf("the tiles comparison shows %d runs (missing %v), want both", len(cmp.Runs), cmp.Missing)
 	}
 	checkMap(t, nb)
+	// The exercise's downloader draws the map again once it works; on the
+	// untouched notebook, the cell says so.
+	requireText(t, nb, "politeTiles returned 0 tiles, not 20: finish the exercise above first")
 
 	// 4. The downloader with a semaphore.
 	dl := mustRun(t, nb, "limited download")

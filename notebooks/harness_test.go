@@ -24,10 +24,11 @@
 //     solution from its collapsed markdown cell in place of the stub, then
 //     the %test cell, in a fresh kernel: the test must pass;
 //
-//  5. proves that the test judges what the exercise teaches: each plausible
-//     wrong answer registered for the notebook (sequential, racy, leaking or
-//     hanging, as fits the task) in place of the stub fails the %test cell
-//     within its own deadline, with a message that names the problem.
+//  5. proves that the test judges the concurrency: each plausible wrong
+//     answer registered for the notebook (sequential, racy or leaking, as
+//     fits the task: it gives the right output the wrong way) in place of
+//     the stub must fail the %test cell, within the cell's time, with a
+//     message that names the problem.
 //
 // Notebooks run side by side (see TestNotebooks).
 //
@@ -41,6 +42,7 @@ package notebooks
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"net"
@@ -83,21 +85,22 @@ type notebookCheck struct {
 	// such lesson runs at the same time (a lesson about waiting, or a
 	// solution's proof, may).
 	computes bool
-	// wrong are plausible wrong answers to the exercise, each of which the
-	// exercise's test must fail with a message naming the problem.
+	// wrong are plausible wrong answers the exercise's test must fail.
 	wrong []wrongAnswer
 }
 
-// wrongAnswer is a plausible wrong answer to a notebook's exercise: code
-// that replaces the stub, and a part of the message the exercise's test
-// must fail it with.
+// wrongAnswer is a plausible wrong answer to a notebook's exercise: code in
+// place of the stub, and what the failing test must say about it.
 type wrongAnswer struct {
-	name, code, message string
+	what string // the mistake, for the check's messages
+	code string // the answer's cell
+	want string // part of the test's failure message
 }
 
-// wrong registers a notebook's plausible wrong answers.
-func wrong(answers ...wrongAnswer) option {
-	return func(c *notebookCheck) { c.wrong = append(c.wrong, answers...) }
+// wrong registers a plausible wrong answer that the exercise's test must
+// fail with a message containing want.
+func wrong(what, code, want string) option {
+	return func(c *notebookCheck) { c.wrong = append(c.wrong, wrongAnswer{what, code, want}) }
 }
 
 // option sets how a notebook's check is scheduled.
@@ -252,26 +255,23 @@ func TestNotebooks(t *testing.T) {
 				start := time.Now()
 				run, err := proofRun(t, tools, committed, proofEnv, s)
 				took := time.Since(start)
-				wrongRuns := make([]*ipynb.Notebook, len(nc.wrong))
-				wrongErrs := make([]error, len(nc.wrong))
-				for i, wa := range nc.wrong {
-					env := append(s.Env(proofURL), runstore.EnvDir+"="+t.TempDir())
-					wrongRuns[i], wrongErrs[i] = answerRun(t, tools, committed, wa.code, env, s)
+				var wrongRun *ipynb.Notebook
+				var wrongErr error
+				if err == nil && len(nc.wrong) > 0 {
+					wrongRun, wrongErr = wrongRunOf(t, tools, committed, nc.wrong, proofEnv, s)
 				}
 				proof <- func() {
-					for i, wa := range nc.wrong {
-						if wrongErrs[i] != nil {
-							t.Errorf("wrong answer %q: %v", wa.name, wrongErrs[i])
-							continue
-						}
-						checkWrongAnswer(t, wa, wrongRuns[i])
-					}
 					if err != nil {
 						t.Error(err)
 						return
 					}
 					checkProof(t, committed.Name, run)
 					t.Logf("%s: the solution's proof took %.1fs", name, took.Seconds())
+					if wrongErr != nil {
+						t.Error(wrongErr)
+					} else if wrongRun != nil {
+						checkWrong(t, nc.wrong, wrongRun)
+					}
 				}
 			}()
 			defer func() { (<-proof)() }()
@@ -368,17 +368,8 @@ func proofRun(t *testing.T, tools nbrun.Tools, nb *ipynb.Notebook, env []string,
 	return executeCopy(t, tools, sol, env, s)
 }
 
-// answerRun runs the notebook's declarations with code in place of the
-// stub, then the %test cell, in a fresh kernel (ipynb's WithAnswer).
-func answerRun(t *testing.T, tools nbrun.Tools, nb *ipynb.Notebook, code string, env []string, s nbrun.Settings) (*ipynb.Notebook, error) {
-	ans, err := nb.WithAnswer(tools.Root, code)
-	if err != nil {
-		return nil, err
-	}
-	return executeCopy(t, tools, ans, env, s)
-}
-
-// executeCopy writes nb into a folder of the test's and executes it there.
+// executeCopy writes a notebook made for a check into a temporary folder
+// and runs it there.
 func executeCopy(t *testing.T, tools nbrun.Tools, nb *ipynb.Notebook, env []string, s nbrun.Settings) (*ipynb.Notebook, error) {
 	raw, err := nb.Marshal()
 	if err != nil {
@@ -389,23 +380,6 @@ func executeCopy(t *testing.T, tools nbrun.Tools, nb *ipynb.Notebook, env []stri
 		return nil, err
 	}
 	return execute(t, tools, path, env, s)
-}
-
-// checkWrongAnswer checks the run of a wrong answer: the exercise's test
-// ran and failed, within the cell's time, with wa's message.
-func checkWrongAnswer(t *testing.T, wa wrongAnswer, run *ipynb.Notebook) {
-	t.Helper()
-	test := run.Cells[len(run.Cells)-1]
-	passed, failed := test.TestOutcome()
-	switch {
-	case len(failed) == 0:
-		t.Errorf("wrong answer %q: the exercise's test did not fail it (passed %v):\n%s", wa.name, passed, test.Text())
-	case !strings.Contains(test.Text(), wa.message):
-		t.Errorf("wrong answer %q failed the test without naming the problem (want %q):\n%s", wa.name, wa.message, test.Text())
-	}
-	if t.Failed() {
-		keep(t, run, filepath.Join("..", "artifacts", "notebooks"))
-	}
 }
 
 // checkProof checks the proof's run: nothing failed, and the exercise's test
@@ -422,6 +396,65 @@ func checkProof(t *testing.T, name string, run *ipynb.Notebook) {
 	if t.Failed() {
 		keep(t, run, filepath.Join("..", "artifacts", "notebooks"))
 	}
+}
+
+// wrongRunOf runs the notebook's declarations with each wrong answer in
+// turn in place of the stub, each followed by the %test cell, in one fresh
+// kernel (ipynb's WithAnswers).
+func wrongRunOf(t *testing.T, tools nbrun.Tools, nb *ipynb.Notebook, answers []wrongAnswer, env []string, s nbrun.Settings) (*ipynb.Notebook, error) {
+	var codes []string
+	for _, a := range answers {
+		codes = append(codes, a.code)
+	}
+	run, err := nb.WithAnswers(tools.Root, "_wrong", codes...)
+	if err != nil {
+		return nil, err
+	}
+	return executeCopy(t, tools, run, env, s)
+}
+
+// checkWrong checks that the exercise's test failed every wrong answer
+// (see wrongProblems).
+func checkWrong(t *testing.T, answers []wrongAnswer, run *ipynb.Notebook) {
+	t.Helper()
+	for _, p := range wrongProblems(answers, run) {
+		t.Error(p)
+	}
+	if t.Failed() {
+		keep(t, run, filepath.Join("..", "artifacts", "notebooks"))
+		return
+	}
+	for _, a := range answers {
+		t.Logf("wrong answer %q failed the test, saying %q", a.what, a.want)
+	}
+}
+
+// wrongProblems says what is wrong with the run of the wrong answers: each
+// answer must compile and run, and the exercise's test after it must fail
+// as a test fails (not a build error, not a hang the cell's timeout ended),
+// with a message that names the mistake.
+func wrongProblems(answers []wrongAnswer, run *ipynb.Notebook) []string {
+	if len(run.Cells) != 2*len(answers) {
+		return []string{fmt.Sprintf("the wrong answers' notebook has %d cells, want %d", len(run.Cells), 2*len(answers))}
+	}
+	var bad []string
+	for k, a := range answers {
+		answer, test := run.Cells[2*k], run.Cells[2*k+1]
+		if p := run.Problems(func(c ipynb.Cell) bool { return c.Index != answer.Index }); len(p) > 0 {
+			bad = append(bad, fmt.Sprintf("wrong answer %q does not compile or run: %s", a.what, strings.Join(p, "; ")))
+			continue
+		}
+		passed, failed := test.TestOutcome()
+		switch {
+		case test.ExecutionCount == nil:
+			bad = append(bad, fmt.Sprintf("wrong answer %q: the exercise's test was not executed (it hung until the cell's timeout, or an earlier cell stopped the run)", a.what))
+		case len(failed) == 0:
+			bad = append(bad, fmt.Sprintf("wrong answer %q: the exercise's test did not fail it (passed %v):\n%s", a.what, passed, test.Text()))
+		case !strings.Contains(test.Text(), a.want):
+			bad = append(bad, fmt.Sprintf("wrong answer %q failed, but the message does not say %q:\n%s", a.what, a.want, test.Text()))
+		}
+	}
+	return bad
 }
 
 // keep copies an executed notebook into dir so it can be opened after the run.
@@ -441,4 +474,44 @@ func keep(t *testing.T, nb *ipynb.Notebook, dir string) {
 	}
 	abs, _ := filepath.Abs(p)
 	t.Logf("executed notebook kept at %s", abs)
+}
+
+// TestWrongProblems runs the rule for wrong answers on made-up runs, in the
+// fast layer: a test that fails with the right words passes the rule; one
+// that passes, fails for another reason, or never ran breaks it.
+func TestWrongProblems(t *testing.T) {
+	// run is an executed notebook of one answer and its test, whose output
+	// is testOut (no output: the test cell never ran).
+	run := func(testOut string) *ipynb.Notebook {
+		test := `{"cell_type": "code", "execution_count": null, "metadata": {}, "outputs": [], "source": "%test"}`
+		if testOut != "" {
+			out, _ := json.Marshal(testOut)
+			test = `{"cell_type": "code", "execution_count": 2, "metadata": {}, "source": "%test",
+				"outputs": [{"output_type": "stream", "name": "stdout", "text": ` + string(out) + `}]}`
+		}
+		raw := `{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+			{"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [], "source": "func double() {}"}, ` + test + `]}`
+		nb, err := ipynb.Parse("wrong", []byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return nb
+	}
+	answers := []wrongAnswer{{what: "a plain loop", code: "func double() {}", want: "ran one after another"}}
+	tests := []struct {
+		name, testOut, want string // want: part of the complaint, "" for none
+	}{
+		{"failed, naming the mistake", "=== RUN   TestDouble\n    the calls ran one after another\n--- FAIL: TestDouble (0.10s)\nFAIL\n", ""},
+		{"passed", "=== RUN   TestDouble\n--- PASS: TestDouble (0.10s)\nPASS\n", "did not fail it"},
+		{"failed for another reason", "=== RUN   TestDouble\n    want [2 4]\n--- FAIL: TestDouble (0.10s)\nFAIL\n", "does not say"},
+		{"never ran", "", "not executed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := strings.Join(wrongProblems(answers, run(tt.testOut)), "; ")
+			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Errorf("wrongProblems = %q, want %q", got, tt.want)
+			}
+		})
+	}
 }

@@ -2,6 +2,7 @@
 """Installs the GoNB kernel with the workshop's settings for running cells.
 
     gonb_kernel.py GONB DATA_DIR [--force-deps] [--path-prefix DIRS]
+                   [--guard LAUNCHER --gopls GOPLS]
 
 Runs `GONB --install` with JUPYTER_DATA_DIR=DATA_DIR (the kernel lands in
 DATA_DIR/kernels/gonb), then writes into its kernel.json the environment every
@@ -28,6 +29,12 @@ Options:
   --force-deps         install even if goimports or gopls are not found yet
   --path-prefix DIRS   put DIRS (a PATH list) before the PATH Jupyter gives
                        the kernel, where the tools GoNB runs are
+  --guard LAUNCHER     start the kernel through LAUNCHER (workshop-kernel,
+                       deploy/jupyter/kernelguard), so that its helpers die
+                       with it; the gopls the kernel finds first on its PATH
+                       must then be LAUNCHER under the name gopls (a link in
+                       a folder of --path-prefix), which runs --gopls
+  --gopls GOPLS        the real gopls, for the wrapper (with --guard)
 """
 import argparse
 import json
@@ -47,7 +54,11 @@ def main(argv):
     p.add_argument("data_dir", help="the Jupyter data folder to install into")
     p.add_argument("--force-deps", action="store_true", help="install even if goimports or gopls are missing")
     p.add_argument("--path-prefix", default="", help="folders to put before the kernel's PATH")
+    p.add_argument("--guard", default="", help="the launcher the kernel starts through (workshop-kernel)")
+    p.add_argument("--gopls", default="", help="the real gopls, for the launcher's gopls wrapper")
     a = p.parse_args(argv)
+    if bool(a.guard) != bool(a.gopls):
+        p.error("--guard and --gopls go together")
 
     cmd = [a.gonb, "--install", "--logtostderr"]
     if a.force_deps:
@@ -68,6 +79,9 @@ def main(argv):
     if a.path_prefix:
         # Jupyter expands ${PATH} to the PATH it runs with.
         kernel_env["PATH"] = a.path_prefix + os.pathsep + "${PATH}"
+    if a.guard:
+        spec["argv"] = [a.guard] + spec["argv"]
+        kernel_env["WORKSHOP_GOPLS"] = a.gopls
     with open(path, "w") as f:
         json.dump(spec, f, indent=1)
         f.write("\n")

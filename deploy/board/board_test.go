@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -295,4 +296,42 @@ func jarCookie(c *http.Client, base string) string {
 		}
 	}
 	return ""
+}
+
+func TestServerStates(t *testing.T) {
+	_, fh, srv := newTestBoard(t)
+	server := func(ready bool, pending any) map[string]any {
+		return map[string]any{"": map[string]any{"ready": ready, "pending": pending}}
+	}
+	steps := []struct {
+		users map[string]map[string]any // name -> servers
+		want  map[string]string
+	}{
+		{map[string]map[string]any{"ann": {}, "ben": server(false, "spawn"), "cat": server(true, nil)},
+			map[string]string{"ann": SignedIn, "ben": Starting, "cat": Running}},
+		{map[string]map[string]any{"ann": {}, "ben": server(true, nil), "cat": {}},
+			map[string]string{"ann": SignedIn, "ben": Running, "cat": Stopped}},
+		{map[string]map[string]any{"ann": server(false, "spawn"), "ben": server(true, "stop"), "cat": server(true, nil)},
+			map[string]string{"ann": Starting, "ben": Running, "cat": Running}},
+	}
+	for i, step := range steps {
+		fh.mu.Lock()
+		fh.users = []map[string]any{{"name": "host", "admin": true, "servers": server(true, nil)}}
+		for name, servers := range step.users {
+			fh.users = append(fh.users, map[string]any{"name": name, "servers": servers})
+		}
+		fh.mu.Unlock()
+		users, err := srv.Hub.Users(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.State.SetUsers(users)
+		got := map[string]string{}
+		for _, r := range srv.State.Snapshot().Rows {
+			got[r.Name] = r.Server
+		}
+		if !maps.Equal(got, step.want) {
+			t.Errorf("step %d: servers %v, want %v (the host, an admin, has no row)", i, got, step.want)
+		}
+	}
 }

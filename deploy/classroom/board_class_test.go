@@ -20,7 +20,9 @@ import (
 // A fourth client holding ann's token cannot report for ben, nor can a
 // forged token report at all; ben cannot open the board. ben raises his
 // hand through his server's "Raise my hand" page; the host sees it and, in
-// Chromium, clears it (boardBrowser).
+// Chromium, clears it (boardBrowser). The host opens ben's JupyterLab from
+// his row and reads his notebook; the host stops ben's server and his row
+// says stopped.
 func TestBoard(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a JupyterHub class with a GoNB kernel (make setup); skipped in -short (the fast layer)")
@@ -158,6 +160,38 @@ func TestBoard(t *testing.T) {
 		live.waitFor(t, "ben's hand down after the host cleared it", ReportDeadline, func(s board.Snapshot) bool {
 			b, _ := row(s, "ben")
 			return b.Hand == 0
+		})
+	})
+	t.Run("one click to help", func(t *testing.T) {
+		b, _ := row(live.last, "ben")
+		page, resp, err := host.do(ctx, http.MethodGet, h.URL+b.Lab, nil, nil)
+		if err == nil && resp.Request.URL.Path == "/hub/api/oauth2/authorize" {
+			// The hub asks a user who opens another's server to confirm it
+			// once: the host presses Authorize.
+			page, resp, err = host.authorize(ctx, resp.Request.URL.String(), page)
+		}
+		if err != nil || !strings.HasPrefix(resp.Request.URL.Path, "/user/ben/lab") {
+			t.Fatalf("the host opening ben's row's lab link %s: %v (ended at %v)", b.Lab, err, resp.Request.URL)
+		}
+		// ... where the host reads ben's notebook as ben has it.
+		var nb struct {
+			Name string `json:"name"`
+		}
+		if err := (&attendee{Name: "ben", hub: h, client: host.client}).api(ctx, http.MethodGet,
+			"api/contents/workshop/notebooks/00_start_here.ipynb?content=0", nil, &nb); err != nil || nb.Name != "00_start_here.ipynb" {
+			t.Errorf("the host reading ben's notebook: %v %+v", err, nb)
+		}
+	})
+
+	t.Run("stopped", func(t *testing.T) {
+		_, _, err := host.do(ctx, http.MethodDelete, h.URL+"/hub/api/users/ben/server", nil,
+			http.Header{"X-XSRFToken": {host.cookie("/hub/", "_xsrf")}})
+		if err != nil {
+			t.Fatalf("the host stopping ben's server: %v", err)
+		}
+		live.waitFor(t, "ben stopped", HubStopTimeout, func(s board.Snapshot) bool {
+			b, _ := row(s, "ben")
+			return b.Server == board.Stopped
 		})
 	})
 	h.stop(t, syscall.SIGINT)

@@ -14,6 +14,8 @@ exercise may stay red before the attendee's row says "stuck".
 import os
 import re
 
+from settings import ClassroomError
+
 NAME = "board"
 DEFAULT_STUCK_AFTER = "5m"
 # A Go duration, as the board reads it.
@@ -24,7 +26,7 @@ def stuck_after():
     """The stuck time from CLASSROOM_BOARD_STUCK_AFTER; a bad one is an error."""
     v = os.environ.get("CLASSROOM_BOARD_STUCK_AFTER", "").strip() or DEFAULT_STUCK_AFTER
     if not DURATION.match(v):
-        raise ValueError(f"CLASSROOM_BOARD_STUCK_AFTER={v!r} is not a duration such as 5m or 90s")
+        raise ClassroomError(f"CLASSROOM_BOARD_STUCK_AFTER={v!r} is not a duration such as 5m or 90s")
     return v
 
 
@@ -53,3 +55,22 @@ class Board:
 
     def attendee_env(self):
         return {"WORKSHOP_BOARD_URL": f"{self.url}/services/{NAME}/"}
+
+
+# A successful GET a hub service made with its own token, as tornado's access
+# log words it: "200 GET /hub/api/users?limit=2000 (board@127.0.0.1) 5.85ms".
+SERVICE_POLL = re.compile(r"^2\d\d GET \S+ \((?P<who>[^@()\s]+)@")
+
+
+class QuietPolls:
+    """A logging filter that keeps the services' routine polls out of the
+    host's terminal: the board reads the hub's users every two seconds, and
+    a line for each would bury the lines a host needs (sign-ups, spawns,
+    errors). Failed requests, and every request of anyone else, still show."""
+
+    def __init__(self, services):
+        self.services = frozenset(services)
+
+    def filter(self, record):
+        m = SERVICE_POLL.match(record.getMessage())
+        return not (m and m.group("who") in self.services)

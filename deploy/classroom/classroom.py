@@ -28,6 +28,9 @@ Layout of CLASSROOM_DIR (default /var/lib/workshop-classroom as root):
              the workshop's source, the mock server, the kernel's launcher,
              the kernel spec, the Jupyter server's configuration
     homes/   0711 root: one 0700 home per attendee
+    gocache/ 0711 root: one 0700 Go build cache per attendee (seeded from
+             the machine's; outside the home, so root never writes there)
+    tmp/     0711 root: one 0700 temporary folder per attendee, their /tmp
 
 and of CLASSROOM_CACHE (default /var/cache/workshop-classroom), shared by the
 classes of the machine: python-KEY/ (a copy of the interpreter when attendees
@@ -38,7 +41,8 @@ packages), each read-only to attendees.
 
 The work is in the modules beside this one, each named for what it provides:
 settings, files, secretfiles, tls, install (the interpreter, the venv and the
-share), gocache, homes, accounts, limits and lifecycle (the commands). This
+share), gocache, homes, namespace, accounts, limits and lifecycle (the
+commands). This
 module gathers their names for the hub's configuration and is the command:
 
     python classroom.py check|prepare|sweep|reset

@@ -251,6 +251,12 @@ func TestClassroom(t *testing.T) {
 		}
 		checkWalls(t, h, sessions[0].attendee, sessions[1].Name)
 	})
+	t.Run("red team", func(t *testing.T) {
+		if !ready {
+			t.Fatalf("the red team's checks need a class of at least 3 attendees whose class went well; have %d", len(sessions))
+		}
+		checkRedTeam(t, h, sessions[0].attendee, sessions[1].attendee)
+	})
 	t.Run("door", func(t *testing.T) {
 		if !ready {
 			t.Fatalf("the door is checked on a class of at least 3 attendees whose class went well; have %d", len(sessions))

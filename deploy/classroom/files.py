@@ -5,13 +5,46 @@ import os
 import shutil
 import stat
 
+from settings import ClassroomError
+
 
 def makedirs(path, mode, owner=None):
-    """Creates path if missing and sets its mode (and owner: uid, gid)."""
+    """Creates path if missing and sets its mode (and owner: uid, gid). The
+    classroom calls it as root only on folders whose parent no attendee can
+    write (its own folders, a home inside homes/); even so, path itself is
+    never followed if it is a symbolic link: the mode and owner are set
+    through the folder opened without following one."""
     os.makedirs(path, exist_ok=True)
-    os.chmod(path, mode)
-    if owner is not None:
-        os.chown(path, *owner)
+    fd = open_folder(path)
+    try:
+        os.fchmod(fd, mode)
+        if owner is not None:
+            os.fchown(fd, *owner)
+    finally:
+        os.close(fd)
+
+
+def open_folder(path, dir_fd=None):
+    """Opens a folder, refusing a symbolic link in its place."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+    except OSError as e:
+        raise ClassroomError(f"{path} is not a folder of its own (a symbolic link?): {e.strerror}") from None
+    return fd
+
+
+def root_folder(path):
+    """Checks that only root can change what path names: root owns it and
+    every folder above it, and no one else may write them. The classroom
+    creates and changes files as root only in such folders."""
+    d = os.path.abspath(path)
+    while True:
+        st = os.lstat(d)
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != 0 or (st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX):
+            raise ClassroomError(f"{d} is not a folder only root can change: the classroom writes nothing under it as root")
+        if d == "/":
+            return
+        d = os.path.dirname(d)
 
 
 def reachable(path):

@@ -27,12 +27,17 @@ def attendee_go_env(s):
         "GOTOOLCHAIN": "local",
     }
 
+# The flags of the race cells (notebook 07's %goflags): the shared cache holds
+# the packages built with them too, as the lab's setup warms its own (with
+# -race alone, the first race cell would compile every package again).
+RACE_FLAGS = ("-race", "-trimpath")
+
 
 def install_go(s, log):
     """Fills the machine's read-only Go caches: the modules the workshop needs
     (from the host's module cache, offline) and the build cache of every
     package a notebook's cells import, but the workshop's own (attendees
-    build those from their own copy)."""
+    build those from their own copy), plain and with RACE_FLAGS."""
     host = go_env("GOMODCACHE", "GOROOT")
     if not reachable(os.path.join(host["GOROOT"], "bin", "go")):
         raise ClassroomError(f"attendees cannot reach Go at {host['GOROOT']}: install Go where every user can read it (e.g. /usr/local/go)")
@@ -45,10 +50,11 @@ def install_go(s, log):
     pkgs = subprocess.run(["go", "list", "-deps", "-f", "{{if not .Module}}{{.ImportPath}}{{else if not .Module.Main}}{{.ImportPath}}{{end}}",
                            "./notebooks/cellimports"], cwd=s.root, env=env, check=True, capture_output=True, text=True).stdout.split()
     stamp = os.path.join(root, "cache.stamp")
-    want = hashlib.sha256(" ".join([go_env("GOVERSION")["GOVERSION"], *pkgs]).encode() + open(os.path.join(s.root, "go.sum"), "rb").read()).hexdigest()
+    want = hashlib.sha256(" ".join([go_env("GOVERSION")["GOVERSION"], *RACE_FLAGS, *pkgs]).encode() + open(os.path.join(s.root, "go.sum"), "rb").read()).hexdigest()
     if not (os.path.exists(stamp) and open(stamp).read() == want):
         log("building the Go packages notebook cells import into the attendees' shared build cache (once per Go version and module set)")
         subprocess.run(["go", "build", *pkgs], cwd=s.root, env=env, check=True)
+        subprocess.run(["go", "build", *RACE_FLAGS, *pkgs], cwd=s.root, env=env, check=True)
         subprocess.run(["go", "test", "-c", "-o", os.devnull, *[p for p in pkgs if p == "testing"]], cwd=s.root, env=env, check=False,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with open(stamp, "w") as f:

@@ -164,7 +164,10 @@ def kernel_spec(s, path_entries, env_extra):
     argv = spec["argv"]
     argv[0] = os.path.join(bindir, "gonb")
     spec["argv"] = [os.path.join(bindir, "workshop-kernel")] + argv
-    spec["env"] = dict(env_extra, PATH=os.pathsep.join([os.path.join(bindir, "helpers"), bindir, *path_entries, "${PATH}"]),
+    # The kernel's own environment (GOFLAGS: scripts/gonb_kernel.py) stays;
+    # PATH and the wrapper's gopls are the share's.
+    spec["env"] = dict(spec.get("env") or {}, **env_extra)
+    spec["env"].update(PATH=os.pathsep.join([os.path.join(bindir, "helpers"), bindir, *path_entries, "${PATH}"]),
                        WORKSHOP_GOPLS=os.path.join(bindir, "gopls"))
     dst = os.path.join(s.share, "jupyter", "kernels", "gonb")
     shutil.rmtree(os.path.join(s.share, "jupyter"), ignore_errors=True)

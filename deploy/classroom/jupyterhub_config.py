@@ -18,7 +18,9 @@
 import asyncio
 import hmac
 import json
+import logging
 import os
+import resource
 import shutil
 import sys
 
@@ -32,11 +34,20 @@ from traitlets import Unicode
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import classboard  # noqa: E402
 import classroom  # noqa: E402
+import homes  # noqa: E402
+import namespace  # noqa: E402
+import room  # noqa: E402
 
 S = classroom.Settings()
 with open(os.path.join(S.state, "python.json")) as f:
     PYTHON = json.load(f)
 CGROUPS = classroom.Cgroups(S) if S.walls == "on" else None
+# As root: each attendee's server in a mount namespace of its own (a private
+# /tmp, a /proc that shows their own processes only), where the machine
+# allows it.
+NAMESPACE_REFUSED = namespace.available() if S.walls in ("on", "off") else "a trial"
+ROOM = room.Room(S)  # the room moment's shared server (room.py)
+ROOM.prepare()
 
 # Variables of the host's environment that attendees' servers keep: the mock
 # server's settings (e.g. a smaller latency scale) and the notebooks' knobs.
@@ -97,6 +108,17 @@ class WorkshopAuthenticator(NativeAuthenticator):
                 info.is_authorized = True
         self.db.commit()
 
+    # The lock after failed logins is per name, so anyone could lock the host
+    # out of their own class by failing the host's login on purpose. The
+    # host's login is never locked: their password (100 bits, made for the
+    # class) is out of reach of guessing anyway.
+    def is_blocked(self, username):
+        return username not in self.admin_users and super().is_blocked(username)
+
+    def add_login_attempt(self, username):
+        if username not in self.admin_users:
+            super().add_login_attempt(username)
+
     def get_handlers(self, app):
         return [(r"/signup", CodeSignUpHandler) if path == r"/signup" else (path, handler)
                 for path, handler in super().get_handlers(app)]
@@ -117,10 +139,15 @@ class WorkshopSpawner(LocalProcessSpawner):
         return S.home(self.user.name)
 
     def _gocache(self):
-        """Their Go build cache: their own; with walls off, the class's."""
-        if S.walls == "on":
-            return os.path.join(self._home(), ".cache", "go-build")
-        return os.path.join(S.account_home(), ".cache", "go-build")
+        """Their Go build cache: their own (with walls off, the class
+        account's), outside their home, in a folder only root changes."""
+        return os.path.join(S.gocaches, S.own(self.user.name))
+
+    def _tmp(self):
+        """Their private temporary folder: /tmp in their mount namespace."""
+        if S.walls == "trial":
+            return os.path.join(self._home(), ".tmp")
+        return os.path.join(S.tmps, S.own(self.user.name))
 
     async def start(self):
         account, home = self._account(), self._home()
@@ -128,20 +155,21 @@ class WorkshopSpawner(LocalProcessSpawner):
         if account:
             account_home = home if S.walls == "on" else S.account_home()
             pw = await loop.run_in_executor(None, classroom.ensure_account, S, account, account_home)
+            await loop.run_in_executor(None, ROOM.admit, pw)
             if S.walls == "on":
                 # Whatever an earlier server of theirs left is ended first.
                 await loop.run_in_executor(None, classroom.kill_all_of, pw)
             owner = (pw.pw_uid, pw.pw_gid)
+            # Root makes nothing inside the home (homes.py): only the home
+            # itself, in homes/, which only root changes.
             classroom.makedirs(home, 0o700, owner)
-            gocache = self._gocache()
-            classroom.makedirs(os.path.dirname(gocache), 0o700, owner)
-            await loop.run_in_executor(None, classroom.seed_go_cache, PYTHON["gocache_seed"], gocache, owner)
-            classroom.makedirs(os.path.join(home, ".tmp"), 0o700, owner)
-            classroom.attendee_defaults(home, owner)
+            for folder in (S.gocaches, S.tmps):
+                classroom.makedirs(folder, 0o711, (0, 0))
+            await loop.run_in_executor(None, homes.seed_go_cache, PYTHON["gocache_seed"], self._gocache(), owner)
+            homes.private_folder(S.tmps, S.own(self.user.name), owner)
             self._procs = await loop.run_in_executor(None, CGROUPS.create, account) if CGROUPS else []
         else:
             classroom.makedirs(home, 0o700)
-            classroom.makedirs(os.path.join(home, ".tmp"), 0o700)
             self._procs = []
         return await super().start()
 
@@ -149,14 +177,21 @@ class WorkshopSpawner(LocalProcessSpawner):
         account, home = self._account(), self._home()
         if account is None:
             def chdir_home():
+                os.makedirs(self._tmp(), 0o700, exist_ok=True)
                 os.chdir(home)
+                homes.attendee_defaults(home)
             return chdir_home
         drop = set_user_setuid(account, chdir=False)
 
         def then():
             drop()
             os.chdir(home)
-        return classroom.preexec_for(self._procs, S.pids if S.walls == "on" else 0, then)
+            # Written as the attendee, never as root.
+            homes.attendee_defaults(home)
+        rlimits = {resource.RLIMIT_FSIZE: S.file_limit}
+        if S.walls == "on":
+            rlimits[resource.RLIMIT_NPROC] = S.pids
+        return classroom.preexec_for(self._procs, rlimits, "" if NAMESPACE_REFUSED else self._tmp(), then)
 
     def user_env(self, env):
         account = self._account()
@@ -182,10 +217,11 @@ class WorkshopSpawner(LocalProcessSpawner):
             "WORKSHOP_VIDEO_SERVER_BIN": os.path.join(S.share, "bin", "workshop-server"),
             # Their own server, on a socket in their home: no one else's.
             "VIDEO_SERVER_ADDR": "unix:" + os.path.join(home, ".video-server.sock"),
-            "TMPDIR": os.path.join(home, ".tmp"),
+            "TMPDIR": self._tmp() if S.walls == "trial" or NAMESPACE_REFUSED else "/tmp",
             # Marks every process of the classroom, so that what is left
             # running after it stops can be found.
             "WORKSHOP_CLASSROOM_DIR": S.dir,
+            **ROOM.env(),
         })
         # Where their server reports their progress (classboard.py).
         env.update(BOARD.attendee_env())
@@ -253,7 +289,8 @@ c.Authenticator.allow_all = True
 c.NativeAuthenticator.open_signup = True
 c.NativeAuthenticator.minimum_password_length = 8
 c.NativeAuthenticator.check_common_password = True
-# Five wrong passwords for a name, then two minutes' wait.
+# Five wrong passwords for a name, then two minutes' wait (the host's name
+# excepted: see WorkshopAuthenticator).
 c.NativeAuthenticator.allowed_failed_logins = 5
 c.NativeAuthenticator.seconds_before_next_try = 120
 # Names become account and folder names.
@@ -271,6 +308,10 @@ def landing(handler):
 
 c.JupyterHub.default_url = landing
 c.JupyterHub.spawner_class = WorkshopSpawner
+# An attendee's own Jupyter configuration (~/.jupyter, ~/.local/share/jupyter)
+# is never loaded: the server's settings (its security headers, its
+# extensions) are the host's alone.
+c.Spawner.disable_user_config = True
 c.Spawner.cmd = [os.path.join(PYTHON["venv"], "bin", "jupyterhub-singleuser")]
 c.Spawner.env_keep = ["LANG", "LC_ALL"]
 c.Spawner.default_url = "/lab/tree/workshop/notebooks/00_start_here.ipynb"
@@ -298,5 +339,8 @@ ROLES = [
     },
     BOARD.role(),
 ]
+SERVICES += ROOM.services(os.path.join(S.share, "bin", "workshop-server"))
 c.JupyterHub.services = SERVICES
+# The services' polls every few seconds stay out of the host's terminal.
+logging.getLogger("tornado.access").addFilter(classboard.QuietPolls(svc["name"] for svc in SERVICES))
 c.JupyterHub.load_roles = ROLES

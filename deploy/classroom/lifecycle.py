@@ -6,6 +6,8 @@ import os
 import shutil
 import subprocess
 
+import namespace
+
 from accounts import class_accounts, kill_all_of
 from files import makedirs
 from gocache import install_go
@@ -77,6 +79,10 @@ def prepare(s):
     lines += ["", f"    At most {s.max_servers} servers run at once; a server idle for {s.idle_timeout // 60} minutes is stopped."]
     if s.walls == "on":
         lines += [f"    Each attendee runs as their own account ({s.prefix}<name>), walled off; limits: {cg.describe()}."]
+    if s.walls in ("on", "off"):
+        refused = namespace.available()
+        lines += ["    Each attendee's /tmp is their own and they see only their own processes (a mount namespace each)." if not refused else
+                  f"    This machine refuses a mount namespace per attendee ({refused}): their TMPDIR is private, /tmp and /proc are the machine's."]
     lines += ["    Ctrl+C (or closing this terminal) ends the class; `make classroom-reset` removes its accounts, homes and state.", ""]
     say("\n".join(lines))
 
@@ -103,8 +109,13 @@ def reset(s):
         r = subprocess.run(["userdel", pw.pw_name], capture_output=True, text=True)
         if r.returncode != 0 and "currently used" not in r.stderr:
             raise ClassroomError(f"userdel {pw.pw_name}: {r.stderr.strip()}")
+    import room  # the room's group, which outlives its account while attendees are in it
+
+    room.forget(accounts)
     Cgroups(s).remove()
-    for d in (s.homes, s.share, s.state):
+    # rmtree never follows a link attendees planted (homes.hand_over checks
+    # this Python's rmtree is the kind that does not).
+    for d in (s.homes, s.gocaches, s.tmps, s.share, s.state, os.path.join(s.dir, "room")):
         shutil.rmtree(d, ignore_errors=True)
     if os.path.isdir(s.dir) and not os.listdir(s.dir):
         os.rmdir(s.dir)
@@ -114,5 +125,9 @@ def reset(s):
 
 
 def check(s):
-    """Only checks the settings (Settings did): nothing is made."""
+    """Only checks the settings (Settings did, and the class board's
+    classboard.stuck_after): nothing is made."""
+    import classboard
+
+    classboard.stuck_after()
     return 0

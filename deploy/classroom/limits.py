@@ -4,6 +4,8 @@ rlimits."""
 import os
 import resource
 
+import namespace
+
 CGROUP_ROOT = "/sys/fs/cgroup"
 V1_CONTROLLERS = ("cpu", "memory", "pids")
 
@@ -27,12 +29,14 @@ class Cgroups:
             self.version = 0
 
     def describe(self):
-        lim = f"{self.s.cpu:g} CPUs, {self.s.memory >> 20} MiB of memory, {self.s.pids} processes"
+        lim = (f"an equal share of the CPUs and at most {self.s.cpu:g}, {self.s.memory >> 20} MiB of memory, {self.s.pids} processes, "
+               f"files of at most {self.s.file_limit >> 20} MiB")
         if self.version == 2:
             return f"cgroup v2: {lim} per attendee"
         if self.version == 1:
             return f"cgroup v1: {lim} per attendee"
-        return f"no writable cgroups here: only {self.s.pids} processes per attendee (RLIMIT_NPROC); no CPU or memory limit"
+        return (f"no writable cgroups here: only {self.s.pids} processes and files of at most {self.s.file_limit >> 20} MiB per attendee "
+                "(RLIMIT_NPROC, RLIMIT_FSIZE); no CPU or memory limit")
 
     def _write(self, folder, name, value):
         with open(os.path.join(folder, name), "w") as f:
@@ -114,14 +118,18 @@ class Cgroups:
                 pass
 
 
-def preexec_for(procs, nproc, then):
-    """A Popen preexec_fn: joins the cgroups, limits the process count, then
+def preexec_for(procs, rlimits, private_tmp, then):
+    """A Popen preexec_fn, run as root in the server's new process: joins the
+    cgroups, sets the rlimits ({resource: value}), enters a mount namespace
+    of its own with private_tmp on /tmp (if given; namespace.enter), then
     calls then (which drops to the attendee's account)."""
     def preexec():
         for p in procs:
             with open(p, "w") as f:
                 f.write(str(os.getpid()))
-        if nproc:
-            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+        for res, value in rlimits.items():
+            resource.setrlimit(res, (value, value))
+        if private_tmp:
+            namespace.enter(private_tmp)
         then()
     return preexec

@@ -98,6 +98,7 @@ func TestClassroomNetworkNeedsTLS(t *testing.T) {
 		{"CLASSROOM_LISTEN=not-an-address"},
 		{"CLASSROOM_PORT=8000"},
 		{"CLASSROOM_TLS_CERT=/etc/hostname"},
+		{"CLASSROOM_BOARD_STUCK_AFTER=soon"},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		cmd := exec.CommandContext(ctx, filepath.Join(root, "scripts", "classroom.sh"))

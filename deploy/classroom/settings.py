@@ -16,9 +16,15 @@ NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,19}$"
 MAX_PREFIX = 12
 # Per attendee (docs/classroom.md: an attendee measured at most ~1 GiB while
 # a cell builds and gopls indexes; a cell needs about one core for a second).
-DEFAULT_CPU = 2.0
+# Every attendee weighs the same in the CPU scheduler (a fair share); the cap
+# of one core keeps a busy attendee (a parallel build, a loop in every
+# goroutine) from taking the whole of a small machine from the others.
+DEFAULT_CPU = 1.0
 DEFAULT_MEMORY = 2 << 30
 DEFAULT_PIDS = 1024
+# The largest file an attendee may write (RLIMIT_FSIZE): far above a Go
+# build's largest output (a test binary, tens of MiB), far below a full disk.
+DEFAULT_FILE_LIMIT = 1 << 30
 DEFAULT_IDLE_TIMEOUT = 3600
 # Generated secrets: base32 characters of 5 bits each.
 CODE_CHARS = 13  # 65 bits, read out to the room
@@ -64,6 +70,10 @@ class Settings:
         self.state = os.path.join(self.dir, "state")
         self.share = os.path.join(self.dir, "share")
         self.homes = os.path.join(self.dir, "homes")
+        # Attendees' own Go build caches and temporary folders: outside their
+        # homes, in folders only root changes (homes.private_folder).
+        self.gocaches = os.path.join(self.dir, "gocache")
+        self.tmps = os.path.join(self.dir, "tmp")
         self.cache = os.path.abspath(_env(environ, "CLASSROOM_CACHE", "/var/cache/workshop-classroom"))
 
         walls = _env(environ, "CLASSROOM_WALLS", "on" if self.is_root else "trial")
@@ -117,6 +127,7 @@ class Settings:
         except ValueError as e:
             raise ClassroomError(f"a classroom limit is not a number: {e}") from None
         self.memory = _size(_env(environ, "CLASSROOM_MEMORY_LIMIT", str(DEFAULT_MEMORY)))
+        self.file_limit = _size(_env(environ, "CLASSROOM_FILE_LIMIT", str(DEFAULT_FILE_LIMIT)))
         if self.max_servers < 1 or self.idle_timeout < 60 or self.cpu <= 0 or self.pids < 64:
             raise ClassroomError("limits: CLASSROOM_MAX_SERVERS >= 1, CLASSROOM_IDLE_TIMEOUT >= 60 (seconds), CLASSROOM_CPU_LIMIT > 0, CLASSROOM_PIDS_LIMIT >= 64")
         # Marks the accounts of this classroom (the GECOS field has no colons).
@@ -136,6 +147,12 @@ class Settings:
         if self.walls == "on":
             return os.path.join(self.homes, self.account(name))
         return os.path.join(self.homes, name)
+
+    def own(self, name):
+        """The name of an attendee's own Go build cache and temporary folder
+        (in gocaches/ and tmps/): their account's, or with walls off, the
+        class account's for the cache and their name for the folder."""
+        return self.account(name) or name
 
     def account_home(self):
         """With walls off: the home of the one account attendees share (its

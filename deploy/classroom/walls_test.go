@@ -52,6 +52,20 @@ func createAttack(name, dir string) attack {
 		fmt.Sprintf("f, err := os.Create(%q); if err == nil { f.Close(); os.Remove(%q) }; return err", p, p)}
 }
 
+// BigFile is the size of the file bigFileAttack writes: past the classroom's
+// default limit on an attendee's files (CLASSROOM_FILE_LIMIT, 1 GiB).
+const BigFile = 2 << 30
+
+// bigFileAttack makes a file of size bytes in the temporary folder, sparse
+// (it takes no room on the disk), and removes it.
+func bigFileAttack(name string, size int64) attack {
+	return attack{name, fmt.Sprintf(`f="$(mktemp)" && { truncate -s %d "$f"; s=$?; rm -f "$f"; exit $s; }`, size),
+		fmt.Sprintf(`f, err := os.CreateTemp("", "big"); if err != nil { return err }
+	defer os.Remove(f.Name())
+	defer f.Close()
+	return f.Truncate(%d)`, size)}
+}
+
 // killAttack sends SIGKILL to a process.
 func killAttack(name string, pid int) attack {
 	return attack{name, fmt.Sprintf("kill -KILL %d", pid), fmt.Sprintf("return syscall.Kill(%d, syscall.SIGKILL)", pid)}
@@ -129,6 +143,18 @@ func classAttacks(t *testing.T, h *hub, victim string) []attack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.Remove(planted) })
+	// A file of the host's in the machine's /tmp, readable by every user
+	// (as many programs leave them).
+	plantedTmp := filepath.Join("/tmp", "classroom-attack-"+newID()[:8])
+	if err := os.WriteFile(plantedTmp, []byte("the host's temporary file\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(plantedTmp) })
+	plantedShm := filepath.Join("/dev/shm", "classroom-attack-"+newID()[:8])
+	if err := os.WriteFile(plantedShm, []byte("the host's shared memory\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(plantedShm) })
 	state := filepath.Join(h.Dir, "state")
 	victimHome := filepath.Join(h.Dir, "homes", h.Prefix+victim)
 	victimUID := accountUID(t, h.Prefix+victim)
@@ -145,6 +171,11 @@ func classAttacks(t *testing.T, h *hub, victim string) []attack {
 		t.Fatalf("cannot find the victim's Jupyter server (%d), mock server (%d) or the proxy's API port (%q)", victimServer, victimMock, cmdline)
 	}
 	apiPort, _ := strconv.Atoi(string(m[1]))
+	raw, err = os.ReadFile(filepath.Join(state, "jupyterhub.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hubPID, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
 	cache := "/var/cache/workshop-classroom"
 	var seedFile string
 	_ = filepath.WalkDir(filepath.Join(cache, "go", "cache"), func(p string, d os.DirEntry, err error) error {
@@ -195,6 +226,11 @@ func classAttacks(t *testing.T, h *hub, victim string) []attack {
 		writeAttack("change the host's repository", filepath.Join(repoRoot(t), "go.mod")),
 		socketAttack("reset another attendee's mock server", filepath.Join(victimHome, ".video-server.sock"), "POST", "/stats/reset"),
 		socketAttack("send requests to (flood) another attendee's mock server", filepath.Join(victimHome, ".video-server.sock"), "GET", "/videos?n=1"),
+		readAttack("read a world-readable file in the machine's /tmp", plantedTmp),
+		readAttack("read a world-readable file in the machine's /dev/shm", plantedShm),
+		readAttack("read another attendee's command line in /proc", fmt.Sprintf("/proc/%d/cmdline", victimServer)),
+		readAttack("read the hub's command line in /proc", fmt.Sprintf("/proc/%d/cmdline", hubPID)),
+		bigFileAttack("write a file larger than the limit (a full disk)", BigFile),
 		killAttack("kill another attendee's mock server", victimMock),
 	}
 }

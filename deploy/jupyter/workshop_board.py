@@ -34,6 +34,7 @@ import collections
 import json
 import os
 import re
+import sys
 import tempfile
 import threading
 import urllib.error
@@ -74,8 +75,8 @@ def configure(c):
     """Turns the reporting and the hand's launcher tile on, if there is a board."""
     if board_url() is None:
         return
-    if _HERE not in __import__("sys").path:
-        __import__("sys").path.insert(0, _HERE)
+    if _HERE not in sys.path:
+        sys.path.insert(0, _HERE)
     c.ServerApp.jpserver_extensions.update({"jupyter_server_proxy": True, "workshop_board": True})
     c.ServerProxy.servers.update({
         "raise-hand": {

@@ -508,6 +508,12 @@ func checkDoor(t *testing.T, c class) {
 	if pattern == "" || err != nil || !re.MatchString(admin) || re.MatchString("Alice") || re.MatchString("a/b") {
 		t.Errorf("Authenticator.username_pattern %q (%v): want lowercase names, %s among them", pattern, err, admin)
 	}
+	// One name rule for both kinds of class.
+	if src, err := os.ReadFile(filepath.Join("..", "classroom", "settings.py")); err != nil {
+		t.Error(err)
+	} else if m := regexp.MustCompile(`(?m)^NAME_PATTERN = r"([^"]+)"$`).FindSubmatch(src); m == nil || string(m[1]) != pattern {
+		t.Errorf("Authenticator.username_pattern %q is not the one-machine classroom's NAME_PATTERN (%q)", pattern, m)
+	}
 	templates := false
 	for _, code := range c.hub.Hub.ExtraConfig {
 		templates = templates || (strings.Contains(code, "import os, nativeauthenticator\n") &&

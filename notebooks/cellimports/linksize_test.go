@@ -46,6 +46,8 @@ end := run.Begin("get video", "a"); _, err := c.Video(ctx, "a"); end(); run.Repo
 		`ctx := context.Background(); c := videoapi.New(""); model := gate.Config{Capacity: 10, MinDelay: 200 * time.Millisecond, Step: 100 * time.Millisecond, Scale: 1}
 run := measure.Start(ctx, c, "limit 10"); run.Begin("get video", "a")()
 sweep.Show("sweep", 10, []sweep.Point{{Limit: 10, Result: run.Result(), Predicted: gate.Predict(model, 100, 10)}})`},
+	{"exercise test", []string{"snippets/instrument/exercise"},
+		`t := &testing.T{}; exercise.Within(t, time.Second, "hung", func() { fmt.Println(exercise.GoroutinesAtOnce(func() {})) })`},
 	{"heartbeat", []string{"snippets/instrument/heartbeat"},
 		`fmt.Println(heartbeat.During(20*time.Millisecond, func() { time.Sleep(time.Millisecond) }))`},
 	{"content warnings", []string{"snippets/videoapi", "snippets/lesson/contentwarnings"},
@@ -260,6 +262,7 @@ func TestPackagesLinkOnlyWhatTheyNeed(t *testing.T) {
 		{"snippets/lesson/contentwarnings", append(slices.Clone(heavy), "github.com/janpfeifer/gonb/gonbui")},
 		{"snippets/instrument/timeline", append(slices.Clone(heavy), network...)},
 		{"snippets/instrument/heartbeat", append(slices.Clone(heavy), network...)},
+		{"snippets/instrument/exercise", append(slices.Clone(heavy), network...)},
 		{"snippets/instrument/progress", append(slices.Clone(heavy), network...)},
 		{"snippets/instrument/runstore", append(slices.Clone(heavy), network...)},
 		{"snippets/instrument/svgplot", append(slices.Clone(heavy), network...)},

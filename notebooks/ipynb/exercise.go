@@ -99,22 +99,23 @@ func (nb *Notebook) WithSolution(repoRoot string) (*Notebook, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nb.withAnswer(repoRoot, ex, ex.SolutionCode, "_solution")
+	return nb.WithAnswers(repoRoot, "_solution", ex.SolutionCode)
 }
 
-// WithAnswer is WithSolution with code in place of the stub: an answer a
-// learner might give, to prove what the exercise's test says of it.
-func (nb *Notebook) WithAnswer(repoRoot, code string) (*Notebook, error) {
+// WithAnswers returns a notebook that puts each of answers in turn in place
+// of the exercise's stub and runs the %test cell after it: the first answer
+// joined to the notebook's declarations as WithSolution does, each later one
+// in a cell of its own that replaces the earlier answer's declarations, as a
+// learner's edited cell replaces them. Cells 2k and 2k+1 are answer k and its
+// test. The notebook's name gets suffix.
+func (nb *Notebook) WithAnswers(repoRoot, suffix string, answers ...string) (*Notebook, error) {
 	ex, err := nb.Exercise()
 	if err != nil {
 		return nil, err
 	}
-	return nb.withAnswer(repoRoot, ex, code, "_answer")
-}
-
-// withAnswer builds WithSolution's notebook with code in place of the stub,
-// named after nb with suffix.
-func (nb *Notebook) withAnswer(repoRoot string, ex Exercise, code, suffix string) (*Notebook, error) {
+	if len(answers) == 0 {
+		return nil, errors.New("ipynb: no answer to try")
+	}
 	rawCells, ok := nb.doc["cells"].([]any)
 	if !ok || len(rawCells) != len(nb.Cells) {
 		return nil, errors.New("ipynb: the document's cells are not a list")
@@ -125,7 +126,7 @@ func (nb *Notebook) withAnswer(repoRoot string, ex Exercise, code, suffix string
 			sources = append(sources, strings.ReplaceAll(declarations(c.Source), "${GONB_DIR}/..", repoRoot))
 		}
 	}
-	joined, err := joinDeclarations(append(sources, code))
+	joined, err := joinDeclarations(append(sources, answers[0]))
 	if err != nil {
 		return nil, fmt.Errorf("%s.ipynb: %w", nb.Name, err)
 	}
@@ -135,10 +136,19 @@ func (nb *Notebook) withAnswer(repoRoot string, ex Exercise, code, suffix string
 		c["source"] = src
 		c["outputs"] = []any{}
 		c["execution_count"] = nil
+		if len(cells) > 1 {
+			c["id"] = fmt.Sprintf("answer-%d", len(cells))
+		}
 		cells = append(cells, c)
 	}
-	add(ex.Stub.Index, joined)
-	add(ex.Test.Index, ex.Test.Source)
+	for k, answer := range answers {
+		if k == 0 {
+			add(ex.Stub.Index, joined)
+		} else {
+			add(ex.Stub.Index, answer)
+		}
+		add(ex.Test.Index, ex.Test.Source)
+	}
 
 	doc := make(map[string]any, len(nb.doc))
 	for k, v := range nb.doc {

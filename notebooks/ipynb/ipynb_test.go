@@ -184,17 +184,29 @@ func TestWithSolution(t *testing.T) {
 	}
 }
 
-func TestWithAnswer(t *testing.T) {
+func TestWithAnswers(t *testing.T) {
 	nb := fixture(t)
-	ans, err := nb.WithAnswer("/repo", "// double triples.\nfunc double(x int) int { return 3 * x }")
+	wrong := []string{"func double(x int) int { return x }", "func double(x int) int { return 3 * x }"}
+	run, err := nb.WithAnswers("/repo", "_wrong", wrong...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ans.Cells) != 2 || !strings.HasSuffix(ans.Cells[0].Source, "func double(x int) int { return 3 * x }") || ans.Name != nb.Name+"_answer" {
-		t.Errorf("answer notebook %s, cells %+v: want the declarations, then the answer in place of the stub, then the test", ans.Name, ans.Cells)
+	if run.Name != nb.Name+"_wrong" || len(run.Cells) != 4 {
+		t.Fatalf("%s: %d cells, want 4 (answer, test, answer, test)", run.Name, len(run.Cells))
 	}
-	if !strings.Contains(ans.Cells[1].Source, "%test") {
-		t.Errorf("the answer notebook's second cell is not the test:\n%s", ans.Cells[1].Source)
+	if !strings.Contains(run.Cells[0].Source, "// fetch is declared here.") || !strings.HasSuffix(run.Cells[0].Source, wrong[0]) {
+		t.Errorf("first answer's cell does not join the declarations and the answer:\n%s", run.Cells[0].Source)
+	}
+	if run.Cells[2].Source != wrong[1] {
+		t.Errorf("second answer's cell = %q, want the answer alone", run.Cells[2].Source)
+	}
+	for _, i := range []int{1, 3} {
+		if !run.Cells[i].IsTest() {
+			t.Errorf("cell %d is not the %%test cell", i)
+		}
+	}
+	if _, err := nb.WithAnswers("/repo", "_wrong"); err == nil {
+		t.Error("no answer: want an error")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -23,7 +24,7 @@ func (s *server) statsStream(c *fiber.Ctx) error {
 	default:
 		return unprocessable(fmt.Sprintf("query history: want 1 or 0, got %q", h))
 	}
-	client := c.Context().RemoteIP().String() // one key for every client of a Unix socket
+	client := s.streamClient(c)
 	if err := s.streams.join(client); err != nil {
 		if errors.Is(err, errTooManyStreams) || errors.Is(err, errTooManyFromClient) {
 			c.Set(fiber.HeaderRetryAfter, "5")
@@ -33,6 +34,25 @@ func (s *server) statsStream(c *fiber.Ctx) error {
 	c.Context().HijackSetNoResponse(true)
 	c.Context().Hijack(func(conn net.Conn) { s.streams.serve(conn, client, withHistory) })
 	return nil
+}
+
+// hostClient is the client key of a shared server's host, whose streams
+// (the projected dashboard) the room's cannot crowd out: they count
+// against MaxStreamsPerClient only, not against maxStreams.
+const hostClient = "(host)"
+
+// streamClient is the key the stream limits count a request's streams
+// under: its remote address, or on a Unix socket its peer's user id (every
+// attendee of a room their own client), or hostClient.
+func (s *server) streamClient(c *fiber.Ctx) string {
+	uid, known := peerUID(c.Context().Conn())
+	switch {
+	case s.cfg.Shared && isHost(uid, known):
+		return hostClient
+	case known:
+		return "uid " + strconv.Itoa(uid)
+	}
+	return c.Context().RemoteIP().String()
 }
 
 // openStreams returns the number of open GET /stats/stream responses.

@@ -138,7 +138,7 @@ func (h *streamHub) full(client string) error {
 	switch {
 	case h.closed:
 		return errShuttingDown
-	case h.admitted >= maxStreams:
+	case h.admitted >= maxStreams && client != hostClient:
 		return errTooManyStreams
 	case h.byClient[client] >= MaxStreamsPerClient:
 		return errTooManyFromClient

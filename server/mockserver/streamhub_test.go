@@ -295,3 +295,32 @@ func TestHubDropsAStuckClient(t *testing.T) {
 		stuck.Close()
 	})
 }
+
+// TestHubKeepsRoomForTheHost: with every stream taken by the room, the
+// host of a shared server still opens the projected dashboard's.
+func TestHubKeepsRoomForTheHost(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newStreamHub(func() snapshot { return snapshot{} })
+		var clients []net.Conn
+		for i := range maxStreams {
+			c, _ := hubStream(t, h, clientKey(i))
+			clients = append(clients, c)
+		}
+		synctest.Wait()
+		if err := h.join("an attendee"); err != errTooManyStreams {
+			t.Errorf("stream %d of the room: join says %v, want errTooManyStreams", maxStreams+1, err)
+		}
+		for range MaxStreamsPerClient {
+			c, _ := hubStream(t, h, hostClient) // fails the test if refused
+			clients = append(clients, c)
+		}
+		synctest.Wait()
+		if err := h.join(hostClient); err != errTooManyFromClient {
+			t.Errorf("the host's stream %d: join says %v, want errTooManyFromClient", MaxStreamsPerClient+1, err)
+		}
+		h.close()
+		for _, c := range clients {
+			c.Close()
+		}
+	})
+}

@@ -24,6 +24,10 @@
 // it asks Linux for SIGKILL when its parent (the kernel) dies, then becomes
 // the real gopls. The kernel finds it first on its PATH.
 //
+// The room moment (room.go): a kernel starts with $VIDEO_API_URL set to the
+// server the room file ($WORKSHOP_ROOM_FILE) names, while the host has
+// written one; otherwise with the attendee's own.
+//
 // Elsewhere than on Linux, Run runs the kernel and passes on its signals
 // and status only.
 package kernelguard

@@ -90,7 +90,30 @@ func (c Chart) text() string {
 	for _, p := range c.Points {
 		fmt.Fprintf(&b, "%6d %10s %10s %9d %9d %9d\n", p.Limit, display.Seconds(p.WallSeconds), display.Seconds(p.PredictedSeconds), p.PeakInFlight, p.PeakWaiting, p.Degraded)
 	}
+	if gap := c.LargestGap(); gap != "" {
+		b.WriteString(gap + "\n")
+	}
 	return b.String()
+}
+
+// LargestGap says, in a line, how far the measured point farthest from the
+// model's prediction was from it, in percent of the prediction ("" without
+// points).
+func (c Chart) LargestGap() string {
+	var far Figures
+	gap := -1.0
+	for _, p := range c.Points {
+		if p.PredictedSeconds <= 0 {
+			continue
+		}
+		if g := math.Abs(p.WallSeconds/p.PredictedSeconds - 1); g > gap {
+			far, gap = p, g
+		}
+	}
+	if gap < 0 {
+		return ""
+	}
+	return fmt.Sprintf("farthest from the model: limit %d, measured %+.0f%% against the prediction", far.Limit, 100*(far.WallSeconds/far.PredictedSeconds-1))
 }
 
 // Chart layout, in pixels.
@@ -102,9 +125,14 @@ const (
 	capacityColor            = "#d55e00"
 )
 
-// html shows the chart as an image.
+// html shows the chart as an image, and the largest gap from the model
+// under it.
 func (c Chart) html() string {
-	return svgplot.Image(c.svg(), chartW, chartH, c.Title)
+	out := svgplot.Image(c.svg(), chartW, chartH, c.Title)
+	if gap := c.LargestGap(); gap != "" {
+		out += "<div>" + html.EscapeString(gap) + "</div>"
+	}
+	return out
 }
 
 // svg draws the sweep: x is the limit on a log scale, y the wall time.
@@ -152,27 +180,32 @@ func (c Chart) svg() string {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" fill="%s">server capacity %d</text>`, cx+6, chartTop+14, capacityColor, c.Capacity)
 	}
 
-	// The two series.
-	line := func(get func(Figures) float64, color, dash string, dots bool) {
+	// The two series: the measured line with its values, then the model's
+	// dashed line with open circles on top of it, so that the model shows
+	// where the two coincide.
+	pts := func(get func(Figures) float64) string {
 		var pts []string
 		for _, p := range c.Points {
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(p.Limit), y(get(p))))
 		}
-		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2.5" stroke-dasharray="%s"/>`, strings.Join(pts, " "), color, dash)
-		for _, p := range c.Points {
-			if dots {
-				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4.5" fill="%s"/>`, x(p.Limit), y(get(p)), color)
-				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="%s" font-weight="bold">%s</text>`, x(p.Limit), y(get(p))-9, color, shortSeconds(get(p)))
-			}
-		}
+		return strings.Join(pts, " ")
 	}
-	line(func(p Figures) float64 { return p.PredictedSeconds }, predColor, "6 5", false)
-	line(func(p Figures) float64 { return p.WallSeconds }, measuredColor, "", true)
+	wall := func(p Figures) float64 { return p.WallSeconds }
+	pred := func(p Figures) float64 { return p.PredictedSeconds }
+	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2.5"/>`, pts(wall), measuredColor)
+	for _, p := range c.Points {
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4.5" fill="%s"/>`, x(p.Limit), y(p.WallSeconds), measuredColor)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="%s" font-weight="bold">%s</text>`, x(p.Limit), y(p.WallSeconds)-10, measuredColor, shortSeconds(p.WallSeconds))
+	}
+	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2" stroke-dasharray="6 4"/>`, pts(pred), predColor)
+	for _, p := range c.Points {
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="7" fill="none" stroke="%s" stroke-width="2"/>`, x(p.Limit), y(p.PredictedSeconds), predColor)
+	}
 
 	// Legend.
 	lx := chartLeft
 	fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="38" y2="38" stroke="%s" stroke-width="2.5"/><circle cx="%d" cy="38" r="4.5" fill="%s"/><text x="%d" y="42" fill="#222">measured</text>`, lx, lx+28, measuredColor, lx+14, measuredColor, lx+34)
-	fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="38" y2="38" stroke="%s" stroke-width="2.5" stroke-dasharray="6 5"/><text x="%d" y="42" fill="#222">the gate model predicts</text>`, lx+110, lx+138, predColor, lx+144)
+	fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="38" y2="38" stroke="%s" stroke-width="2" stroke-dasharray="6 4"/><circle cx="%d" cy="38" r="7" fill="none" stroke="%s" stroke-width="2"/><text x="%d" y="42" fill="#222">the gate model predicts</text>`, lx+110, lx+138, predColor, lx+124, predColor, lx+144)
 	b.WriteString(`</svg>`)
 	return b.String()
 }

@@ -86,3 +86,37 @@ func TestChartAsText(t *testing.T) {
 		t.Errorf("text table:\n%s", got)
 	}
 }
+
+func TestLargestGap(t *testing.T) {
+	tests := []struct {
+		points []Figures
+		want   string
+	}{
+		{nil, ""},
+		{[]Figures{{Limit: 1, WallSeconds: 21, PredictedSeconds: 20}, {Limit: 13, WallSeconds: 3.3, PredictedSeconds: 3.8}}, "farthest from the model: limit 13, measured -13% against the prediction"},
+		{[]Figures{{Limit: 1, WallSeconds: 22, PredictedSeconds: 20}, {Limit: 10, WallSeconds: 2.0, PredictedSeconds: 2.0}}, "farthest from the model: limit 1, measured +10% against the prediction"},
+	}
+	for _, tt := range tests {
+		if got := (Chart{Points: tt.points}).LargestGap(); got != tt.want {
+			t.Errorf("LargestGap(%v) = %q, want %q", tt.points, got, tt.want)
+		}
+	}
+}
+
+// TestModelDrawnOnTop: the model's line comes after the measured one in the
+// SVG, so that it shows where the two coincide.
+func TestModelDrawnOnTop(t *testing.T) {
+	var c Chart
+	for _, p := range points() {
+		c.Points = append(c.Points, p.figures())
+	}
+	svg := c.svg()
+	measured := strings.Index(svg, `stroke="`+measuredColor+`" stroke-width="2.5"/>`)
+	model := strings.Index(svg, `stroke="`+predColor+`" stroke-width="2" stroke-dasharray`)
+	if measured < 0 || model < measured {
+		t.Errorf("the model's line (at %d) is not drawn after the measured one (at %d)", model, measured)
+	}
+	if n := strings.Count(svg, `r="7" fill="none"`); n != len(c.Points)+1 {
+		t.Errorf("%d open circles, want one per point and one in the legend (%d)", n, len(c.Points)+1)
+	}
+}
