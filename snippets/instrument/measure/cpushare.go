@@ -22,6 +22,11 @@ func (res Result) CoresBusy() float64 {
 // a run that mostly waits has nothing to show there.
 const minCoresBusy = 0.15
 
+// minCPUWall is the shortest run whose CPU line reports show: over a few
+// milliseconds the process's CPU clock counts the runtime's own work and
+// its ticks, and a share such as "2.2 of 2 cores busy" would mean nothing.
+const minCPUWall = 0.05
+
 // coreSeconds is how much core time the work of lane could have used: the
 // integral over the run of the number of its spans open at once, counting
 // at most cores of them (more than one per core only take turns).
@@ -100,5 +105,5 @@ func (res Result) busyMachine() string {
 // busyEnough reports whether the run used enough CPU for its CPU line to
 // tell something.
 func (res Result) busyEnough() bool {
-	return res.CPUSeconds > 0 && res.WallSeconds > 0 && res.CoresBusy() >= minCoresBusy
+	return res.CPUSeconds > 0 && res.WallSeconds >= minCPUWall && res.CoresBusy() >= minCoresBusy
 }
