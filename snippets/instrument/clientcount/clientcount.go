@@ -1,4 +1,11 @@
-package exercise
+// Package clientcount counts the requests one client sends, on the
+// client's side: what an exercise's test needs to judge the learner's
+// code when other programs (a room of attendees) use the same server.
+//
+//	counted, sent := clientcount.Count(client)
+//	videos, err := fetchLimited(ctx, counted, ids, 5)
+//	if sent.PeakInFlight("video") > 5 { ... }
+package clientcount
 
 import (
 	"io"
