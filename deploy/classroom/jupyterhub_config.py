@@ -267,6 +267,8 @@ if S.tls:
 c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{free_port()}"
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{free_port()}"
 BOARD = classboard.Board(S.root, free_port())
+BOARD.servers_url = f"{scheme}://{'127.0.0.1' if S.listen in ('0.0.0.0', '::') else host}:{S.port}/"
+BOARD.ca = cert if S.tls else ""
 c.ConfigurableHTTPProxy.command = [os.path.join(S.root, "deploy", "classroom", "node_modules", ".bin", "configurable-http-proxy")]
 c.ConfigurableHTTPProxy.pid_file = os.path.join(S.state, "proxy.pid")
 c.JupyterHub.db_url = "sqlite:///" + os.path.join(S.state, "jupyterhub.sqlite")
