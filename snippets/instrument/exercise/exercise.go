@@ -10,6 +10,7 @@
 package exercise
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -66,4 +67,17 @@ func GoroutinesAtOnce(f func()) int {
 		case <-ticker.C:
 		}
 	}
+}
+
+// Running words a count from GoroutinesAtOnce for a test's message, as in
+// "double ran "+Running(n)+" for 4 numbers": "no goroutine besides its
+// own", "one goroutine at a time", or "at most n goroutines at once".
+func Running(n int) string {
+	switch {
+	case n <= 0:
+		return "no goroutine besides its own"
+	case n == 1:
+		return "one goroutine at a time"
+	}
+	return fmt.Sprintf("at most %d goroutines at once", n)
 }

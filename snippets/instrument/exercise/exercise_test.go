@@ -105,3 +105,19 @@ func TestGoroutinesAtOnce(t *testing.T) {
 		})
 	}
 }
+
+func TestRunning(t *testing.T) {
+	tests := []struct {
+		n    int
+		want string
+	}{
+		{0, "no goroutine besides its own"},
+		{1, "one goroutine at a time"},
+		{3, "at most 3 goroutines at once"},
+	}
+	for _, tt := range tests {
+		if got := Running(tt.n); got != tt.want {
+			t.Errorf("Running(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}
