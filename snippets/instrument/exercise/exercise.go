@@ -44,7 +44,8 @@ func Within(t testing.TB, limit time.Duration, mistake string, f func()) {
 // at once while it ran, besides the goroutine that runs f and those that
 // were running before: for an answer that starts one goroutine per item and
 // keeps them alive for a moment (say, a 100 ms wait), the number of items;
-// for a plain loop, 0. The count is the runtime's, read every 200 µs, so a
+// for a plain loop, 0; for one goroutine at a time, 1, or 2 when one that
+// has sent its result has not ended before the next starts. The count is the runtime's, read every 200 µs, so a
 // goroutine that lives less than that may be missed, and one that another
 // part of the program starts or ends meanwhile counts too: call it where
 // nothing else comes and goes, as in an exercise's test.

@@ -87,7 +87,9 @@ func TestGoroutinesAtOnce(t *testing.T) {
 				go func() { sleep(); close(done) }()
 				<-done
 			}
-		}, 1, 1},
+			// A goroutine that has closed done may not have ended yet when
+			// the next one starts: one at a time counts 1, sometimes 2.
+		}, 1, 2},
 		{"all at once", func() {
 			var wg sync.WaitGroup
 			for range n {
