@@ -318,6 +318,11 @@ c.Spawner.cmd = [os.path.join(PYTHON["venv"], "bin", "jupyterhub-singleuser")]
 c.Spawner.env_keep = ["LANG", "LC_ALL"]
 c.Spawner.default_url = "/lab/tree/workshop/notebooks/00_start_here.ipynb"
 c.Spawner.start_timeout = 120
+# How often the hub checks that each server still runs: a server that died
+# stops being routed to within this time, so its port is not left routed
+# for long to whatever binds it next (JupyterHub's default is 30 s).
+POLL_INTERVAL = 10
+c.Spawner.poll_interval = POLL_INTERVAL
 c.Spawner.http_timeout = 120
 # Time for an attendee's server to shut its kernels down (then SIGKILL).
 c.WorkshopSpawner.term_timeout = 30
