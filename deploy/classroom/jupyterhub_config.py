@@ -310,8 +310,6 @@ def landing(handler):
 
 c.JupyterHub.default_url = landing
 c.JupyterHub.spawner_class = WorkshopSpawner
-# Seconds a hub service gets after each signal to stop (see below).
-SERVICE_STOP_WAIT = 2
 # An attendee's own Jupyter configuration (~/.jupyter, ~/.local/share/jupyter)
 # is never loaded: the server's settings (its security headers, its
 # extensions) are the host's alone.
@@ -326,15 +324,6 @@ c.Spawner.start_timeout = 120
 POLL_INTERVAL = 10
 c.Spawner.poll_interval = POLL_INTERVAL
 c.Spawner.http_timeout = 120
-# The hub's services (board, room, culler) are asked to stop with SIGINT,
-# then SIGTERM, then killed; JupyterHub waits 10 s and 5 s between them, so
-# one service slow to go made a closed terminal wait 20 s before the
-# attendees' servers were even stopped. Services get 2 s each; attendees'
-# servers keep JupyterHub's waits (their kernels save and shut down).
-c.LocalProcessSpawner.interrupt_timeout = SERVICE_STOP_WAIT
-c.LocalProcessSpawner.term_timeout = SERVICE_STOP_WAIT
-c.WorkshopSpawner.interrupt_timeout = 10
-c.WorkshopSpawner.term_timeout = 5
 # Time for an attendee's server to shut its kernels down (then SIGKILL).
 c.WorkshopSpawner.term_timeout = 30
 
