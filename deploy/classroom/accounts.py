@@ -3,8 +3,8 @@ and every process of one ended."""
 
 import os
 import pwd
+import signal
 import subprocess
-import sys
 import threading
 import time
 
@@ -66,15 +66,21 @@ def processes_of(uid):
 def kill_all_of(pw, timeout=10.0):
     """Kills every process of an account: a process of that account sends
     SIGKILL to all the account's processes at once (kill(-1)), until none
-    is left. Returns how many were left at the end (0 when it worked)."""
+    is left. Returns how many were left at the end (0 when it worked). The
+    process is a fork that runs no program: the classroom's own Python may
+    be one the account cannot run (a venv in the host's home)."""
     deadline = time.monotonic() + timeout
     while processes_of(pw.pw_uid):
-        def drop():
-            os.setgid(pw.pw_gid)
-            os.setgroups([])
-            os.setuid(pw.pw_uid)
-        subprocess.run([sys.executable, "-S", "-c", "import os, signal\ntry: os.kill(-1, signal.SIGKILL)\nexcept OSError: pass"],
-                       preexec_fn=drop, close_fds=True)
+        pid = os.fork()
+        if pid == 0:  # the child: system calls only, then out
+            try:
+                os.setgid(pw.pw_gid)
+                os.setgroups([])
+                os.setuid(pw.pw_uid)
+                os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
         if time.monotonic() > deadline:
             break
         time.sleep(0.05)
