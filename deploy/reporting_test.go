@@ -54,7 +54,7 @@ func attendeeBoard(t testing.TB) (*board.State, string) {
 		_ = json.NewEncoder(w).Encode(board.Identity{Kind: "user", Name: "ann"})
 	}))
 	t.Cleanup(hub.Close)
-	st := board.NewState(0, func(string) string { return "" })
+	st := board.NewState(0)
 	srv := httptest.NewServer(&board.Server{Prefix: "/services/board/", State: st,
 		Hub: &board.Hub{API: hub.URL + "/hub/api", Token: "board-token"}})
 	t.Cleanup(srv.Close)

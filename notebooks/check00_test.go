@@ -29,7 +29,7 @@ func double(nums []int) []int {
 		out[i] = <-done
 	}
 	return out
-}`, "at most 1 goroutine(s) running at once"))
+}`, "double ran one goroutine at a time"))
 }
 
 // checkStartHere: the server answered, declarations carried over but values

@@ -58,10 +58,11 @@ func checkSnippets(t *testing.T, nb *ipynb.Notebook) {
 		t.Errorf("4 in a row: server saw %+v, want 4 answers one at a time", r.Server["video"])
 	}
 	unlimited := mustRun(t, nb, "unlimited")
-	for _, name := range []string{"limited", "connection limit"} {
-		for _, p := range lessons.Limiting(unlimited, mustRun(t, nb, name)) {
-			t.Error(p)
-		}
+	for _, p := range lessons.Limiting(unlimited, mustRun(t, nb, "limited")) {
+		t.Error(p)
+	}
+	for _, p := range lessons.ConnLimiting(unlimited, mustRun(t, nb, "connection limit")) {
+		t.Error(p)
 	}
 	for _, p := range sweepProblems(limitsOf(t, nb)) {
 		t.Error(p)

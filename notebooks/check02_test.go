@@ -53,6 +53,10 @@ func checkContentWarningsSync(t *testing.T, nb *ipynb.Notebook) {
 	}
 
 	sync := mustRun(t, nb, "sync")
+	// The text points at the sync run's CPU line: "far below one core".
+	if !strings.Contains(sync.Text(), "CPU: ") || sync.CoresBusy() > 0.6 {
+		t.Errorf("sync: %.2f cores busy, CPU line shown: %v; want the line, far below one core:\n%s", sync.CoresBusy(), strings.Contains(sync.Text(), "CPU: "), sync.Text())
+	}
 	for _, gate := range []string{"video", "transcript", "patch"} {
 		if s := sync.Server[gate]; s.PeakInFlight != 1 || s.PeakWaiting != 0 || s.Degraded != 0 {
 			t.Errorf("sync: server %s saw %+v, want one at a time, nothing queued", gate, s)

@@ -71,7 +71,7 @@ func newTestBoard(t testing.TB) (*httptest.Server, *fakeHub, *Server) {
 	hub := &Hub{API: hubSrv.URL + "/hub/api", Token: "board-token"}
 	srv := &Server{
 		Prefix: "/services/board/",
-		State:  NewState(time.Minute, func(n string) string { return "/user/" + n + "/lab" }),
+		State:  NewState(time.Minute),
 		Hub:    hub,
 		OAuth: &OAuth{Hub: hub, ClientID: "service-board", AuthorizeURL: hubSrv.URL + "/hub/api/oauth2/authorize",
 			CallbackURL: "/services/board/oauth_callback"},
@@ -156,7 +156,7 @@ func TestTokenCache(t *testing.T) {
 
 func TestStuck(t *testing.T) {
 	now := time.Unix(1_000_000, 0)
-	st := NewState(5*time.Minute, func(string) string { return "" })
+	st := NewState(5 * time.Minute)
 	st.now = func() time.Time { return now }
 	if err := st.Apply("carol", Report{Kind: "test", Notebook: "02_content_warnings_sync.ipynb"}); err != nil {
 		t.Fatal(err)
@@ -180,7 +180,7 @@ func TestStuck(t *testing.T) {
 }
 
 func TestNamesAndBounds(t *testing.T) {
-	st := NewState(0, func(string) string { return "" })
+	st := NewState(0)
 	for _, bad := range []string{"", "Alice", "a b", "../etc", strings.Repeat("a", 33), "<script>"} {
 		if err := st.Apply(bad, Report{Kind: "cell"}); err == nil {
 			t.Errorf("name %q accepted", bad)

@@ -13,8 +13,11 @@
 // Only hub admins open the page: the board is an OAuth client of the hub
 // (JupyterHub's OAuth for services) and keeps a session for an admin alone.
 // The page follows <prefix>events, a Server-Sent Events stream of the room.
+// A row's "view notebook" is <prefix>view: the attendee's workshop notebook,
+// read from their server with the board's token and shown as escaped text
+// on a page that runs no script (ViewCSP), never their JupyterLab.
 //
 // Everything the board keeps is bounded: MaxAttendees rows of validated
 // names, MaxSessions logins, TokenCacheSize remembered tokens, MaxStreams
-// open streams, MaxReport bytes a report.
+// open streams, MaxReport bytes a report, MaxNotebookView bytes a notebook.
 package board

@@ -31,9 +31,12 @@ var ErrToken = errors.New("the hub does not accept this token")
 // Hub talks to JupyterHub's REST API (JUPYTERHUB_API_URL) with the board's
 // own token, and asks it whom other tokens belong to.
 type Hub struct {
-	API    string // e.g. http://127.0.0.1:8081/hub/api
-	Token  string // the board's service token
-	Client *http.Client
+	API   string // e.g. http://127.0.0.1:8081/hub/api
+	Token string // the board's service token
+	// Servers is where the attendees' servers are reached, user/<name>/
+	// under it: the hub's proxy and base URL (e.g. http://127.0.0.1:8000/).
+	Servers string
+	Client  *http.Client
 
 	mu     sync.Mutex
 	tokens map[[32]byte]cachedUser

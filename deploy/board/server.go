@@ -62,7 +62,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.report(w, r)
 	case "oauth_callback":
 		s.OAuth.Callback(w, r, s.Prefix)
-	case "", "events", "state", "hand/clear":
+	case "", "events", "state", "hand/clear", "view":
 		name, csrf, ok := s.OAuth.Session(r)
 		if !ok {
 			if rest == "" && r.Method == http.MethodGet {
@@ -87,6 +87,8 @@ func (s *Server) host(w http.ResponseWriter, r *http.Request, rest, name, csrf s
 		_ = page.Execute(w, map[string]any{"Host": name, "CSRF": csrf})
 	case "events":
 		s.stream(w, r)
+	case "view":
+		s.view(w, r)
 	case "state":
 		writeJSON(w, s.State.Snapshot())
 	case "hand/clear":

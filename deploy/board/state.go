@@ -77,7 +77,6 @@ type Row struct {
 	Hand      int64             `json:"hand,omitempty"` // Unix ms the hand went up, 0 if down
 	Stuck     bool              `json:"stuck"`
 	Why       string            `json:"why,omitempty"` // why stuck: "hand" or "red 03"
-	Lab       string            `json:"lab"`           // the attendee's JupyterLab, under the hub's base URL
 	seen      bool              // the board saw their server run
 }
 
@@ -147,17 +146,15 @@ type State struct {
 	seq        uint64
 	changed    chan struct{} // closed and replaced at each change
 	stuckAfter time.Duration
-	labURL     func(name string) string
 	now        func() time.Time
 }
 
-// NewState returns an empty room. labURL gives an attendee's JupyterLab
-// address for the row's "help" link.
-func NewState(stuckAfter time.Duration, labURL func(string) string) *State {
+// NewState returns an empty room.
+func NewState(stuckAfter time.Duration) *State {
 	if stuckAfter <= 0 {
 		stuckAfter = DefaultStuckAfter
 	}
-	return &State{rows: map[string]*Row{}, changed: make(chan struct{}), stuckAfter: stuckAfter, labURL: labURL, now: time.Now}
+	return &State{rows: map[string]*Row{}, changed: make(chan struct{}), stuckAfter: stuckAfter, now: time.Now}
 }
 
 // Changed returns a channel closed at the next change.
@@ -185,7 +182,7 @@ func (s *State) row(name string) (*Row, error) {
 	if len(s.rows) >= MaxAttendees {
 		return nil, ErrFull
 	}
-	r := &Row{Name: name, Server: SignedIn, Exercises: map[string]Result{}, Lab: s.labURL(name)}
+	r := &Row{Name: name, Server: SignedIn, Exercises: map[string]Result{}}
 	s.rows[name] = r
 	return r, nil
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -227,22 +226,4 @@ func (a *attendee) joinWithoutServer(ctx context.Context) error {
 		return fmt.Errorf("login of %q: %s to %q, want a redirect away from the login page", a.Name, resp.Status, resp.Header.Get("Location"))
 	}
 	return nil
-}
-
-// hiddenField finds the hidden fields of a hub page's form.
-var hiddenField = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)"`)
-
-// authorize presses Authorize on the hub's OAuth confirmation page (its
-// URL and body given), as a browser posts its form, and returns where that
-// leads.
-func (a *attendee) authorize(ctx context.Context, pageURL string, page []byte) ([]byte, *http.Response, error) {
-	form := url.Values{}
-	for _, m := range hiddenField.FindAllSubmatch(page, -1) {
-		form.Add(string(m[1]), html.UnescapeString(string(m[2])))
-	}
-	if form.Get("_xsrf") == "" {
-		return nil, nil, fmt.Errorf("the hub's authorize page has no form:\n%.300s", page)
-	}
-	return a.do(ctx, http.MethodPost, pageURL, strings.NewReader(form.Encode()),
-		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
 }

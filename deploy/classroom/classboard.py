@@ -36,13 +36,17 @@ class Board:
     def __init__(self, root, port):
         self.program = os.path.join(root, ".bin", "workshop-board")
         self.url = f"http://127.0.0.1:{port}"
+        # Where the board reads an attendee's notebook (the proxy), and the
+        # class's certificate when it speaks TLS; set by the hub's config.
+        self.servers_url, self.ca = "", ""
 
     def service(self):
         return {
             "name": NAME,
             "url": self.url,
             "command": [self.program],
-            "environment": {"BOARD_STUCK_AFTER": stuck_after()},
+            "environment": {"BOARD_STUCK_AFTER": stuck_after(), "BOARD_SERVERS_URL": self.servers_url,
+                            **({"SSL_CERT_FILE": self.ca} if self.ca else {})},
             # The host is sent straight to the board, without the hub's
             # "authorize this application" page.
             "oauth_no_confirm": True,
@@ -50,8 +54,10 @@ class Board:
         }
 
     def role(self):
-        # Enough to list the users and their servers' states; nothing else.
-        return {"name": NAME, "scopes": ["list:users", "read:users", "read:servers"], "services": [NAME]}
+        # Enough to list the users and their servers' states, and to read an
+        # attendee's notebook through their server's contents API (the board
+        # itself reads only the workshop's notebooks of non-admin attendees).
+        return {"name": NAME, "scopes": ["list:users", "read:users", "read:servers", "access:servers"], "services": [NAME]}
 
     def attendee_env(self):
         return {"WORKSHOP_BOARD_URL": f"{self.url}/services/{NAME}/"}

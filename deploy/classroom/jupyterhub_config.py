@@ -267,6 +267,8 @@ if S.tls:
 c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{free_port()}"
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{free_port()}"
 BOARD = classboard.Board(S.root, free_port())
+BOARD.servers_url = f"{scheme}://{'127.0.0.1' if S.listen in ('0.0.0.0', '::') else host}:{S.port}/"
+BOARD.ca = cert if S.tls else ""
 c.ConfigurableHTTPProxy.command = [os.path.join(S.root, "deploy", "classroom", "node_modules", ".bin", "configurable-http-proxy")]
 c.ConfigurableHTTPProxy.pid_file = os.path.join(S.state, "proxy.pid")
 c.JupyterHub.db_url = "sqlite:///" + os.path.join(S.state, "jupyterhub.sqlite")
@@ -316,6 +318,11 @@ c.Spawner.cmd = [os.path.join(PYTHON["venv"], "bin", "jupyterhub-singleuser")]
 c.Spawner.env_keep = ["LANG", "LC_ALL"]
 c.Spawner.default_url = "/lab/tree/workshop/notebooks/00_start_here.ipynb"
 c.Spawner.start_timeout = 120
+# How often the hub checks that each server still runs: a server that died
+# stops being routed to within this time, so its port is not left routed
+# for long to whatever binds it next (JupyterHub's default is 30 s).
+POLL_INTERVAL = 10
+c.Spawner.poll_interval = POLL_INTERVAL
 c.Spawner.http_timeout = 120
 # Time for an attendee's server to shut its kernels down (then SIGKILL).
 c.WorkshopSpawner.term_timeout = 30

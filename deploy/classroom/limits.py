@@ -2,12 +2,16 @@
 rlimits."""
 
 import os
+import pwd
 import resource
 
 import namespace
 
 CGROUP_ROOT = "/sys/fs/cgroup"
 V1_CONTROLLERS = ("cpu", "memory", "pids")
+# An attendee's cgroup folder: root's, readable by the attendee's own group
+# (Go reads its CPU limit there), by no other attendee.
+CGROUP_FOLDER_MODE = 0o750
 
 
 class Cgroups:
@@ -38,6 +42,13 @@ class Cgroups:
         return (f"no writable cgroups here: only {self.s.pids} processes and files of at most {self.s.file_limit >> 20} MiB per attendee "
                 "(RLIMIT_NPROC, RLIMIT_FSIZE); no CPU or memory limit")
 
+    def _private(self, folder, account):
+        """Makes an attendee's cgroup folder root's and their group's, 0750:
+        other attendees cannot list it or read its files (its processes,
+        their memory use)."""
+        os.chown(folder, 0, pwd.getpwnam(account).pw_gid)
+        os.chmod(folder, CGROUP_FOLDER_MODE)
+
     def _write(self, folder, name, value):
         with open(os.path.join(folder, name), "w") as f:
             f.write(str(value))
@@ -65,6 +76,7 @@ class Cgroups:
             self._write(parent, "cpu.weight", max(1, min(10000, int(100 * class_busy))))
             d = os.path.join(parent, account)
             os.makedirs(d, exist_ok=True)
+            self._private(d, account)
             self._write(d, "cpu.max", f"{quota} 100000")
             self._write(d, "cpu.weight", max(1, min(10000, int(100 * self.s.cpu))))
             self._write(d, "memory.max", self.s.memory)
@@ -77,6 +89,7 @@ class Cgroups:
             for c in V1_CONTROLLERS:
                 d = os.path.join(self.root, c, self.name, account)
                 os.makedirs(d, exist_ok=True)
+                self._private(d, account)
                 if c == "cpu":
                     self._write(os.path.dirname(d), "cpu.shares", max(2, min(262144, int(1024 * class_busy))))
                     self._write(d, "cpu.cfs_period_us", 100000)

@@ -123,6 +123,9 @@ class Room:
         if self.account:
             server["user"] = self.account
             server_env["VIDEO_SERVER_SOCKET_GROUP"] = self.account
+            # Attendees are counted by their account (wsa-alice: alice), never
+            # by the name a request gives.
+            server_env["VIDEO_SERVER_ACCOUNT_PREFIX"] = self.s.prefix
         view = {
             "name": SERVICE,
             "url": f"http://127.0.0.1:{classroom_free_port()}",

@@ -71,6 +71,15 @@ func killAttack(name string, pid int) attack {
 	return attack{name, fmt.Sprintf("kill -KILL %d", pid), fmt.Sprintf("return syscall.Kill(%d, syscall.SIGKILL)", pid)}
 }
 
+// attachAttack attaches to a process as a debugger does, to change what it
+// does (e.g. close its listening socket): from a terminal with gdb, from a
+// cell by opening its /proc/PID/mem, which Linux allows only to whoever may
+// attach (ptrace).
+func attachAttack(name string, pid int) attack {
+	return attack{name, fmt.Sprintf("gdb -nx -q -batch -p %d -ex detach >/dev/null 2>&1", pid),
+		fmt.Sprintf("f, err := os.Open(\"/proc/%d/mem\"); if err == nil { f.Close() }; return err", pid)}
+}
+
 // socketAttack sends a request to a mock server on a Unix socket.
 func socketAttack(name, sock, method, path string) attack {
 	return attack{name,
@@ -135,7 +144,7 @@ func accountUID(t *testing.T, name string) int {
 
 // classAttacks are the attacks of issue 16 on the class h, by attacker on
 // victim.
-func classAttacks(t *testing.T, h *hub, victim string) []attack {
+func classAttacks(t *testing.T, h *hub, attacker, victim string) []attack {
 	t.Helper()
 	hostHome, _ := os.UserHomeDir()
 	planted := filepath.Join(hostHome, ".classroom-attack-"+newID()[:8])
@@ -160,6 +169,13 @@ func classAttacks(t *testing.T, h *hub, victim string) []attack {
 	victimUID := accountUID(t, h.Prefix+victim)
 	victimServer := findProcess(victimUID, "jupyterhub-singleuser")
 	victimMock := findProcess(victimUID, "workshop-server")
+	ownServer := findProcess(accountUID(t, h.Prefix+attacker), "jupyterhub-singleuser")
+	victimCgroups, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", "workshop-classroom-*", h.Prefix+victim, "cgroup.procs"))
+	v2, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "workshop-classroom-*", h.Prefix+victim, "cgroup.procs"))
+	victimCgroups = append(victimCgroups, v2...)
+	if ownServer == 0 || len(victimCgroups) == 0 {
+		t.Fatalf("cannot find the attacker's own Jupyter server (%d) or the victim's cgroup folders (%q)", ownServer, victimCgroups)
+	}
 	raw, err := os.ReadFile(filepath.Join(state, "proxy.pid"))
 	if err != nil {
 		t.Fatal(err)
@@ -231,6 +247,9 @@ func classAttacks(t *testing.T, h *hub, victim string) []attack {
 		readAttack("read another attendee's command line in /proc", fmt.Sprintf("/proc/%d/cmdline", victimServer)),
 		readAttack("read the hub's command line in /proc", fmt.Sprintf("/proc/%d/cmdline", hubPID)),
 		bigFileAttack("write a file larger than the limit (a full disk)", BigFile),
+		readAttack("read another attendee's processes in their cgroup", victimCgroups[0]),
+		attachAttack("attach to one's own Jupyter server (gdb; open its /proc/PID/mem)", ownServer),
+		listAttack("list one's own Jupyter server's open files", fmt.Sprintf("/proc/%d/fd", ownServer)),
 		killAttack("kill another attendee's mock server", victimMock),
 	}
 }
@@ -277,7 +296,7 @@ func checkWalls(t *testing.T, h *hub, attacker *attendee, victim string) {
 	if !h.Walled {
 		t.Fatalf("the walls are only up when the classroom runs as root: run `make test` as root, as CI does (as %s the classroom is a trial where attendees are not walled off)", os.Getenv("USER"))
 	}
-	attacks := classAttacks(t, h, victim)
+	attacks := classAttacks(t, h, attacker.Name, victim)
 	ctx, cancel := withTimeout(t, 10*time.Minute)
 	defer cancel()
 

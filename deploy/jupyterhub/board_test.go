@@ -42,6 +42,7 @@ func TestBoardRenders(t *testing.T) {
 						Command []string `yaml:"command"`
 						Env     []struct {
 							Name      string `yaml:"name"`
+							Value     string `yaml:"value"`
 							ValueFrom struct {
 								SecretKeyRef struct{ Name, Key string } `yaml:"secretKeyRef"`
 							} `yaml:"valueFrom"`
@@ -65,13 +66,19 @@ func TestBoardRenders(t *testing.T) {
 		if want := cfg.Singleuser.Image.Name + ":" + cfg.Singleuser.Image.Tag; ct.Image != want {
 			t.Errorf("the board's container runs image %s, config.yaml's singleuser image is %s", ct.Image, want)
 		}
-		tokenFromSecret := false
+		tokenFromSecret, servers := false, ""
 		for _, e := range ct.Env {
 			ref := e.ValueFrom.SecretKeyRef
 			tokenFromSecret = tokenFromSecret || (e.Name == "JUPYTERHUB_API_TOKEN" && ref.Name == "hub" && ref.Key == "hub.services.board.apiToken")
+			if e.Name == "BOARD_SERVERS_URL" {
+				servers = e.Value
+			}
 		}
 		if !tokenFromSecret {
 			t.Error("the board's container does not take JUPYTERHUB_API_TOKEN from the hub's Secret")
+		}
+		if servers != "http://proxy-http:8000/" {
+			t.Errorf("the board reads notebooks through %q, want the proxy's Service http://proxy-http:8000/", servers)
 		}
 	}
 	if !found {

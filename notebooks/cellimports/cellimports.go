@@ -51,6 +51,7 @@ import (
 	// The workshop's packages.
 	_ "github.com/go-async-workshop/workshop/server/gate"
 	_ "github.com/go-async-workshop/workshop/server/mockserver"
+	_ "github.com/go-async-workshop/workshop/snippets/instrument/clientcount"
 	_ "github.com/go-async-workshop/workshop/snippets/instrument/exercise"
 	_ "github.com/go-async-workshop/workshop/snippets/instrument/heartbeat"
 	_ "github.com/go-async-workshop/workshop/snippets/instrument/measure"

@@ -22,14 +22,15 @@ const (
 
 // Environment variables that provide defaults for the flags.
 const (
-	EnvAddr         = "VIDEO_SERVER_ADDR"
-	EnvLatencyScale = "VIDEO_SERVER_LATENCY_SCALE"
-	EnvVideos       = "VIDEO_SERVER_VIDEOS"
-	EnvSeed         = "VIDEO_SERVER_SEED"
-	EnvMaxWaiting   = "VIDEO_SERVER_MAX_WAITING"
-	EnvLog          = "VIDEO_SERVER_LOG"
-	EnvShared       = "VIDEO_SERVER_SHARED"
-	EnvSocketGroup  = "VIDEO_SERVER_SOCKET_GROUP"
+	EnvAddr          = "VIDEO_SERVER_ADDR"
+	EnvLatencyScale  = "VIDEO_SERVER_LATENCY_SCALE"
+	EnvVideos        = "VIDEO_SERVER_VIDEOS"
+	EnvSeed          = "VIDEO_SERVER_SEED"
+	EnvMaxWaiting    = "VIDEO_SERVER_MAX_WAITING"
+	EnvLog           = "VIDEO_SERVER_LOG"
+	EnvShared        = "VIDEO_SERVER_SHARED"
+	EnvSocketGroup   = "VIDEO_SERVER_SOCKET_GROUP"
+	EnvAccountPrefix = "VIDEO_SERVER_ACCOUNT_PREFIX"
 )
 
 // Config configures a Server.
@@ -46,6 +47,10 @@ type Config struct {
 	// SocketGroup, for a Unix socket, is the group (a name or a number)
 	// whose members may connect too: the socket is then SharedSocketMode.
 	SocketGroup string
+	// AccountPrefix is what starts the system account names of a class's
+	// attendees: on a shared server's Unix socket an attendee is counted
+	// under their account's name without it (see peerNames).
+	AccountPrefix string
 }
 
 // DefaultConfig returns the configuration of the workshop: the talk's
@@ -104,6 +109,7 @@ func BindFlags(fs *flag.FlagSet, cfg *Config, lookupEnv func(string) (string, bo
 	env(EnvLog, func(v string) (err error) { cfg.Log, err = strconv.ParseBool(v); return err })
 	env(EnvShared, func(v string) (err error) { cfg.Shared, err = strconv.ParseBool(v); return err })
 	env(EnvSocketGroup, func(v string) error { cfg.SocketGroup = v; return nil })
+	env(EnvAccountPrefix, func(v string) error { cfg.AccountPrefix = v; return nil })
 
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address host:port, or unix:/path/to/socket ($"+EnvAddr+")")
 	fs.Float64Var(&cfg.LatencyScale, "latency-scale", cfg.LatencyScale, "multiplies every modelled latency; 0 = no sleeping ($"+EnvLatencyScale+")")
@@ -113,5 +119,6 @@ func BindFlags(fs *flag.FlagSet, cfg *Config, lookupEnv func(string) (string, bo
 	fs.BoolVar(&cfg.Log, "log", cfg.Log, "log every request ($"+EnvLog+")")
 	fs.BoolVar(&cfg.Shared, "shared", cfg.Shared, "a server the whole room shares: PATCH and POST /stats/reset only from its host, the server's own user or root on its Unix socket ($"+EnvShared+")")
 	fs.StringVar(&cfg.SocketGroup, "socket-group", cfg.SocketGroup, "members of this group may connect to the Unix socket too (mode 0660) ($"+EnvSocketGroup+")")
+	fs.StringVar(&cfg.AccountPrefix, "account-prefix", cfg.AccountPrefix, "on a shared server's Unix socket, attendees are counted by account name without this prefix ($"+EnvAccountPrefix+")")
 	return errors.Join(errs...)
 }

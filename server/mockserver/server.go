@@ -67,6 +67,7 @@ type server struct {
 	streams     *streamHub
 	renders     chan struct{}                     // a slot per tile being drawn (maxTileRenders)
 	drawTile    func(z, x, y int) ([]byte, error) // renderTile; tests watch it
+	peers       *peerNames                        // a shared server's clients on its Unix socket
 }
 
 // newServer builds the server for cfg, generating its data. It returns an
@@ -88,6 +89,7 @@ func newServer(cfg Config) (*server, error) {
 		gates:    map[string]*gate.Gate{},
 		renders:  make(chan struct{}, maxTileRenders),
 		drawTile: renderTile,
+		peers:    newPeerNames(cfg.AccountPrefix, accountName),
 	}
 	s.streams = newStreamHub(s.takeSnapshot)
 	for _, e := range endpoints.All() {
@@ -174,7 +176,7 @@ func (s *server) wait(c *fiber.Ctx, name string, work func()) error {
 	g := s.gates[name]
 	// Not the request's context: in-flight requests must finish during a
 	// graceful shutdown. The gate always releases the slot when it returns.
-	_, err := g.DoAs(context.Background(), clientName(c), work)
+	_, err := g.DoAs(context.Background(), s.clientName(c), work)
 	var detail string
 	switch {
 	case errors.Is(err, gate.ErrOverloaded):

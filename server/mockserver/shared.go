@@ -3,6 +3,10 @@ package mockserver
 import (
 	"net"
 	"os"
+	"os/user"
+	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -52,4 +56,50 @@ func peerUID(c net.Conn) (int, bool) {
 		return 0, false
 	}
 	return unixPeerUID(uc)
+}
+
+// peerNames names the clients of a shared server's Unix socket by their
+// user id, as the operating system gives it (SO_PEERCRED): the account's
+// name, without the class's account prefix if it has it ("wsa-alice" is
+// "alice", as the attendee's name in the hub), or "uid-N" for an id with
+// no account. Names are looked up once per user id.
+type peerNames struct {
+	prefix string
+	lookup func(uid int) (string, error) // the account name of uid
+	mu     sync.Mutex
+	names  map[int]string
+}
+
+// newPeerNames returns the names of peers by lookup, without prefix.
+func newPeerNames(prefix string, lookup func(int) (string, error)) *peerNames {
+	return &peerNames{prefix: prefix, lookup: lookup, names: map[int]string{}}
+}
+
+// name returns the client name of uid.
+func (p *peerNames) name(uid int) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n, ok := p.names[uid]; ok {
+		return n
+	}
+	account, err := p.lookup(uid)
+	if err != nil {
+		// Not kept: the account may be made later.
+		return "uid-" + strconv.Itoa(uid)
+	}
+	name := account
+	if rest, ok := strings.CutPrefix(account, p.prefix); ok && p.prefix != "" && rest != "" {
+		name = rest
+	}
+	p.names[uid] = name
+	return name
+}
+
+// accountName returns the name of the system account of uid.
+func accountName(uid int) (string, error) {
+	u, err := user.LookupId(strconv.Itoa(uid))
+	if err != nil {
+		return "", err
+	}
+	return u.Username, nil
 }

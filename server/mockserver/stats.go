@@ -14,11 +14,20 @@ import (
 // sharing one server stays well under it.
 const maxClients = 64
 
-// clientName returns the client the request names: "" for none, the name
-// if it is valid, gate.OtherClients if not. The string is only valid while
-// the handler runs (the gate copies what it keeps).
-func clientName(c *fiber.Ctx) string {
+// clientName returns the client the request counts for: "" for none, the
+// name if it is valid, gate.OtherClients if not. The name is the one the
+// request gives in endpoints.ClientHeader, except on a shared server's Unix
+// socket, where an attendee's name comes from the operating system (see
+// peerNames) and the header is ignored: nobody can be counted as someone
+// else. The server's host keeps the header there. The string is only valid
+// while the handler runs (the gate copies what it keeps).
+func (s *server) clientName(c *fiber.Ctx) string {
 	name := c.Get(endpoints.ClientHeader)
+	if s.cfg.Shared {
+		if uid, known := peerUID(c.Context().Conn()); known && !isHost(uid, known) {
+			name = s.peers.name(uid)
+		}
+	}
 	switch {
 	case name == "":
 		return ""
@@ -51,7 +60,7 @@ func (s *server) stats(c *fiber.Ctx) error {
 // counters and the gates' totals, so that attendees sharing a server can
 // each start a measured run without cutting short the others' requests.
 func (s *server) resetStats(c *fiber.Ctx) error {
-	client := clientName(c)
+	client := s.clientName(c)
 	for _, g := range s.gates {
 		g.ResetClient(client)
 	}

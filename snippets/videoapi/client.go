@@ -158,6 +158,22 @@ func (c *Client) Name() string { return c.name }
 // MaxConnsPerHost returns the connection cap set with WithMaxConnsPerHost (0 = unlimited).
 func (c *Client) MaxConnsPerHost() int { return c.maxConns }
 
+// Wrapped returns a copy of c whose requests go through wrap(t), t being
+// the transport c sends through: the copy talks to the same server, with
+// the same name and connections, and wrap's transport sees each request,
+// e.g. to count what one part of a program sent. c itself is unchanged.
+func (c *Client) Wrapped(wrap func(http.RoundTripper) http.RoundTripper) *Client {
+	cp := *c
+	h := *c.http
+	t := h.Transport
+	if t == nil {
+		t = http.DefaultTransport
+	}
+	h.Transport = wrap(t)
+	cp.http = &h
+	return &cp
+}
+
 // Healthy checks that the server answers /healthz. Its error says where the
 // server was expected and how to start it.
 func (c *Client) Healthy(ctx context.Context) error {

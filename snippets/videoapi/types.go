@@ -58,6 +58,10 @@ type EndpointStats struct {
 	Served       int `json:"served"`
 	Degraded     int `json:"degraded"`
 	Rejected     int `json:"rejected"`
+	// Clients holds the same counters for each client that named itself
+	// (see WithName and $JUPYTERHUB_USER), as GET /stats reports them, with
+	// "(other)" for the clients past the server's limit; nil when none did.
+	Clients map[string]EndpointStats `json:"clients,omitempty"`
 }
 
 // Stats maps an endpoint name as the server reports it ("video",

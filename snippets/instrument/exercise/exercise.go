@@ -10,6 +10,7 @@
 package exercise
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -43,7 +44,8 @@ func Within(t testing.TB, limit time.Duration, mistake string, f func()) {
 // at once while it ran, besides the goroutine that runs f and those that
 // were running before: for an answer that starts one goroutine per item and
 // keeps them alive for a moment (say, a 100 ms wait), the number of items;
-// for a plain loop, 0. The count is the runtime's, read every 200 µs, so a
+// for a plain loop, 0; for one goroutine at a time, 1, or 2 when one that
+// has sent its result has not ended before the next starts. The count is the runtime's, read every 200 µs, so a
 // goroutine that lives less than that may be missed, and one that another
 // part of the program starts or ends meanwhile counts too: call it where
 // nothing else comes and goes, as in an exercise's test.
@@ -66,4 +68,17 @@ func GoroutinesAtOnce(f func()) int {
 		case <-ticker.C:
 		}
 	}
+}
+
+// Running words a count from GoroutinesAtOnce for a test's message, as in
+// "double ran "+Running(n)+" for 4 numbers": "no goroutine besides its
+// own", "one goroutine at a time", or "at most n goroutines at once".
+func Running(n int) string {
+	switch {
+	case n <= 0:
+		return "no goroutine besides its own"
+	case n == 1:
+		return "one goroutine at a time"
+	}
+	return fmt.Sprintf("at most %d goroutines at once", n)
 }

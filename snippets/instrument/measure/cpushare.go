@@ -19,7 +19,9 @@ func (res Result) CoresBusy() float64 {
 }
 
 // minCoresBusy is the CPU use below which reports leave the CPU line out:
-// a run that mostly waits has nothing to show there.
+// a run that mostly waits has nothing to show there, unless it has a lane
+// of computing work (WithCPUWork): then how little of the cores it used is
+// the point, and the line shows.
 const minCoresBusy = 0.15
 
 // minCPUWall is the shortest run whose CPU line reports show: over a few
@@ -102,8 +104,9 @@ func (res Result) busyMachine() string {
 	return fmt.Sprintf("Note: other programs were using this machine's cores while this ran (%.1f cores busy with them on average), so the computing here got less of them and the times above are longer than on a quiet machine.", res.OtherCores)
 }
 
-// busyEnough reports whether the run used enough CPU for its CPU line to
-// tell something.
+// busyEnough reports whether the run's CPU line tells something: it used
+// CPU for long enough, and either a good share of a core or in a lane of
+// computing work (CPUShare is measured only for such a run).
 func (res Result) busyEnough() bool {
-	return res.CPUSeconds > 0 && res.WallSeconds >= minCPUWall && res.CoresBusy() >= minCoresBusy
+	return res.CPUSeconds > 0 && res.WallSeconds >= minCPUWall && (res.CoresBusy() >= minCoresBusy || res.CPUShare > 0)
 }

@@ -62,6 +62,11 @@ type Result struct {
 	// counters only its host resets), says that the server's figures count
 	// everyone's requests; empty otherwise.
 	Room string `json:"room,omitempty"`
+	// OtherRequests is how many of the requests the server's figures count
+	// were sent by other programs during the run, as the server's counts per
+	// client show them (see OthersNote); 0 when there were none, or when the
+	// counts cannot tell (a room's server, or two clients without a name).
+	OtherRequests int `json:"other_requests,omitempty"`
 
 	// Items is how many items the run worked on: the distinct labels of its
 	// timeline (a video's id, a post's number), 0 without a timeline.
@@ -256,10 +261,9 @@ func (r *Run) Result() Result {
 		res.Room = RoomNote
 	}
 	if st, err := r.client.Stats(context.WithoutCancel(r.ctx)); err == nil {
-		for name, s := range st {
-			if s.Served+s.Rejected+s.InFlight+s.Waiting > 0 {
-				res.Server[name] = s
-			}
+		res.Server = ownView(st)
+		if !r.room {
+			res.OtherRequests = otherRequests(st, r.client.Name())
 		}
 	}
 	res.CPUShare = cpuShare(res.CPUSeconds, r.Recorder.Spans(), r.cpuLane, res.Cores)

@@ -478,6 +478,8 @@ func TestCPULineShows(t *testing.T) {
 	}{
 		{"a run that computed", Result{WallSeconds: 2, CPUSeconds: 3.5, Cores: 2}, true},
 		{"a run that mostly waited", Result{WallSeconds: 2, CPUSeconds: 0.1, Cores: 2}, false},
+		{"a run that mostly waited, with computing work", Result{WallSeconds: 60, CPUSeconds: 7, Cores: 2, CPUShare: 0.9}, true},
+		{"a run of a few milliseconds, with computing work", Result{WallSeconds: 0.004, CPUSeconds: 0.003, Cores: 2, CPUShare: 0.9}, false},
 		{"a run of a few milliseconds", Result{WallSeconds: 0.004, CPUSeconds: 0.009, Cores: 2}, false},
 		{"an empty run", Result{Cores: 2}, false},
 	}

@@ -41,8 +41,10 @@ func (res Result) Text() string {
 	for _, k := range slices.Sorted(maps.Keys(res.Values)) {
 		fmt.Fprintf(&b, "  %s: %g\n", k, res.Values[k])
 	}
-	if note := res.busyMachine(); note != "" {
-		fmt.Fprintf(&b, "  %s\n", note)
+	for _, note := range []string{res.busyMachine(), res.OthersNote()} {
+		if note != "" {
+			fmt.Fprintf(&b, "  %s\n", note)
+		}
 	}
 	return b.String()
 }
@@ -89,8 +91,10 @@ func (res Result) html(rec *timeline.Recorder, hideWaiting bool) string {
 	for _, k := range slices.Sorted(maps.Keys(res.Values)) {
 		fmt.Fprintf(&b, "<div>%s: %g</div>", html.EscapeString(k), res.Values[k])
 	}
-	if note := res.busyMachine(); note != "" {
-		fmt.Fprintf(&b, "<div><i>%s</i></div>", html.EscapeString(note))
+	for _, note := range []string{res.busyMachine(), res.OthersNote()} {
+		if note != "" {
+			fmt.Fprintf(&b, "<div><i>%s</i></div>", html.EscapeString(note))
+		}
 	}
 	if rec != nil && len(res.Steps) > 0 {
 		// An <img> of the SVG, not the SVG inline: JupyterLab shows inline

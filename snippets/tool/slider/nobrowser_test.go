@@ -65,15 +65,18 @@ func startKernel(t *testing.T) *fakeKernel {
 		}
 		go k.serve()
 		theKernel = k
+		// From here on the test program is a cell, for GoNB, for good: its
+		// goroutines (a widget's listener ends after Run returned) read
+		// IsNotebook without a lock, so it is set once, before any of them.
+		gonbui.IsNotebook = true
 	})
 	k := theKernel
 	t.Setenv(protocol.GONB_PIPE_ENV, k.toKernel)
 	t.Setenv(protocol.GONB_PIPE_BACK_ENV, k.fromKernel)
 	t.Setenv(SessionEnv, "a notebook")
-	wasNotebook := gonbui.IsNotebook
-	gonbui.IsNotebook = true
+	inNotebook = func() bool { return true }
 	t.Cleanup(func() {
-		gonbui.IsNotebook = wasNotebook
+		inNotebook = func() bool { return gonbui.IsNotebook }
 		k.show(nil)
 	})
 	return k

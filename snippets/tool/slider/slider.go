@@ -54,7 +54,7 @@ func Run(label string, min, max, value int, f func(int)) {
 		panic(fmt.Sprintf("slider.Run(%q, %d, %d, %d): want min <= value <= max", label, min, max, value))
 	}
 	switch {
-	case !gonbui.IsNotebook:
+	case !inNotebook():
 		f(value)
 		return
 	case os.Getenv(SessionEnv) == "":
@@ -96,6 +96,11 @@ type box struct {
 
 // frontEndWait and idle are FrontEndWait and Idle; tests change them.
 var frontEndWait, idle = FrontEndWait, Idle
+
+// inNotebook reports whether the program runs as a notebook cell (GoNB
+// says so at its start); tests replace it, since GoNB's own goroutines read
+// gonbui.IsNotebook for as long as the program runs.
+var inNotebook = func() bool { return gonbui.IsNotebook }
 
 // releaseEvery is how often release answers in the browser's place.
 const releaseEvery = 10 * time.Millisecond

@@ -3,11 +3,16 @@ package slider
 import (
 	"strings"
 	"testing"
+
+	"github.com/janpfeifer/gonb/gonbui"
 )
 
-// Outside a notebook (as in this test) Run calls f once, at the starting
-// value.
+// Outside a notebook Run calls f once, at the starting value. (The test
+// program may have played a cell for GoNB in an earlier test, so it says
+// that this is no notebook itself.)
 func TestRunOutsideNotebook(t *testing.T) {
+	inNotebook = func() bool { return false }
+	t.Cleanup(func() { inNotebook = func() bool { return gonbui.IsNotebook } })
 	for _, tc := range []struct{ min, max, value int }{
 		{1, 100, 10},
 		{1, 100, 1},

@@ -7,7 +7,11 @@
 //	JUPYTERHUB_SERVICE_URL (where it listens), JUPYTERHUB_BASE_URL
 //
 // and, of its own, BOARD_STUCK_AFTER (a Go duration, default 5m): how long
-// an exercise may stay red before the row says "stuck". In a Kubernetes hub
+// an exercise may stay red before the row says "stuck"; BOARD_SERVERS_URL:
+// where the board reaches the attendees' servers to show their notebooks:
+// the hub's proxy with the hub's base URL, under which user/<name>/ is each
+// attendee's server (default: JUPYTERHUB_PUBLIC_HUB_URL without its hub/,
+// when the hub sets it). In a Kubernetes hub
 // pod, where the hub does not start it, BOARD_LISTEN gives the address.
 package main
 
@@ -77,7 +81,14 @@ func run() error {
 	}
 	base = strings.TrimRight(base, "/") + "/"
 	hub := &board.Hub{API: vals["JUPYTERHUB_API_URL"], Token: vals["JUPYTERHUB_API_TOKEN"], Client: &http.Client{Timeout: board.HubTimeout}}
-	st := board.NewState(stuck, func(name string) string { return base + "user/" + url.PathEscape(name) + "/lab" })
+	hub.Servers = os.Getenv("BOARD_SERVERS_URL")
+	if hub.Servers == "" {
+		hub.Servers = strings.TrimSuffix(strings.TrimRight(os.Getenv("JUPYTERHUB_PUBLIC_HUB_URL"), "/"), "/hub")
+	}
+	if hub.Servers == "" {
+		log.Printf("workshop-board: BOARD_SERVERS_URL is not set: the board cannot show attendees' notebooks")
+	}
+	st := board.NewState(stuck)
 	srv := &board.Server{
 		Prefix: vals["JUPYTERHUB_SERVICE_PREFIX"],
 		State:  st,
