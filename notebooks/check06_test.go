@@ -31,7 +31,7 @@ func politeTiles(ctx context.Context, c *videoapi.Client, tiles []tileXY, perSec
 		pngs[i] = png
 	}
 	return pngs, nil
-}`, "the server never had two requests at once"))
+}`, "ever waited for the server at once: start each download in its own goroutine"))
 }
 
 // Sizes of notebook 06's examples.

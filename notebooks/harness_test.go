@@ -213,11 +213,16 @@ func TestNotebooks(t *testing.T) {
 		done[name] = make(chan struct{})
 	}
 	var mu sync.Mutex
-	selected := map[string]bool{} // the notebooks -run selected
+	// selected holds the notebooks -run selected: set by the subtest itself,
+	// since t.Run reports true for a subtest that -run filtered out.
+	selected := map[string]bool{}
 	var times []string
 	for _, name := range names {
-		ok := t.Run(name, func(t *testing.T) {
+		t.Run(name, func(t *testing.T) {
 			defer close(done[name])
+			mu.Lock()
+			selected[name] = true
+			mu.Unlock()
 			nc := checks[name]
 			if nc.check == nil {
 				t.Fatalf("notebook %s.ipynb has no registered check (see TestEveryNotebookHasACheck)", name)
@@ -325,9 +330,6 @@ func TestNotebooks(t *testing.T) {
 				t.Logf("updated %s.ipynb with the outputs of this run", name)
 			}
 		})
-		mu.Lock()
-		selected[name] = ok
-		mu.Unlock()
 	}
 	t.Cleanup(func() { t.Logf("Run All times: %s", strings.Join(times, ", ")) })
 }
