@@ -29,7 +29,7 @@ func double(nums []int) []int {
 		out[i] = <-done
 	}
 	return out
-}`, "double ran one goroutine at a time"))
+}`, "the calls ran one after another")) // counted as 1 or 2 at once: one may not have ended when the next starts
 }
 
 // checkStartHere: the server answered, declarations carried over but values
