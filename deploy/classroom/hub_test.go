@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -143,6 +144,7 @@ func startHub(t testing.TB, env ...string) *hub {
 	}
 	t.Cleanup(func() { logFile.Close() })
 
+	restoreHangup()
 	h.cmd = exec.Command(filepath.Join(root, "scripts", "classroom.sh"))
 	h.cmd.Dir = root
 	h.cmd.Env = append(os.Environ(),
@@ -374,4 +376,17 @@ func withTimeout(t testing.TB, d time.Duration) (context.Context, context.Cancel
 		}
 	}
 	return context.WithTimeout(ctx, d)
+}
+
+// restoreHangup makes the classroom the tests start get SIGHUP as a
+// terminal's program does: when the tests themselves run with SIGHUP
+// ignored (under nohup, say), every child inherits that, a shell cannot
+// trap a signal ignored at its start, and the hangup tests would send a
+// signal nobody can receive. Catching it here makes a started child's
+// SIGHUP the default again (a caught signal is reset by exec); the
+// tests' own process then receives it into a channel nobody reads.
+func restoreHangup() {
+	if signal.Ignored(syscall.SIGHUP) {
+		signal.Notify(make(chan os.Signal, 1), syscall.SIGHUP)
+	}
 }
