@@ -110,12 +110,15 @@ func checkCompanion(t *testing.T, nb *ipynb.Notebook) {
 	// The server draws each tile on the same cores, and holds a request in
 	// its counters only for the modelled wait: at a small latency scale on a
 	// busy machine the drawing, not the wait, sets the pace, and fewer of the
-	// 20 are seen waiting together. The client had them all in flight.
+	// 20 are seen waiting together; the client had more of them in flight.
 	if s := con.Server["tiles"]; s.Served != companionTiles || s.PeakInFlight < 4 {
 		t.Errorf("tiles together: server saw %+v, want %d answers, many at once", s, companionTiles)
 	}
-	if st, ok := con.Step("get tile"); !ok || st.AtOnce != companionTiles {
-		t.Errorf("tiles together: timeline %+v, want all %d requests in flight together", st, companionTiles)
+	// Every request the server held at once was inside its span on the
+	// timeline: a bound that holds however late a busy machine starts the
+	// last goroutine (the first tile can be back before it leaves).
+	if st, ok := con.Step("get tile"); !ok || st.Count != companionTiles || st.AtOnce < con.Server["tiles"].PeakInFlight {
+		t.Errorf("tiles together: timeline %+v, want %d requests, at least as many in flight together as the server held (%d)", st, companionTiles, con.Server["tiles"].PeakInFlight)
 	}
 	if r := seq.WallSeconds / con.WallSeconds; r < 1.5 {
 		t.Errorf("tiles: one by one %.2fs, together %.2fs: speed-up %.1fx, want clearly faster", seq.WallSeconds, con.WallSeconds, r)
